@@ -1,0 +1,60 @@
+-- 0001: every captured request, and the users and sessions synced from verified events.
+-- Large columns come last so scans of the small ones never read overflow pages.
+CREATE TABLE events (
+  id                  INTEGER PRIMARY KEY,     -- capture order; the change cursor
+  received_at         INTEGER NOT NULL,        -- Unix ms of the first delivery
+  source              TEXT    NOT NULL,        -- local | tunnel | replay | test
+  remote_addr         TEXT,
+  method              TEXT    NOT NULL,
+  path                TEXT    NOT NULL,        -- path and query as received
+  status              INTEGER NOT NULL,        -- the HTTP status Hooklab answered
+  svix_id             TEXT,
+  svix_timestamp      INTEGER,                 -- Unix s, as sent
+  event_type          TEXT,
+  user_id             TEXT,
+  verification        TEXT    NOT NULL,        -- code, see docs/schema.md
+  sync                TEXT    NOT NULL,        -- applied | stale | duplicate | ignored | error | not_synced
+  delivery_count      INTEGER NOT NULL DEFAULT 1,
+  last_delivery_at    INTEGER NOT NULL,        -- Unix ms
+  body_size           INTEGER NOT NULL,
+  verification_detail TEXT    NOT NULL,        -- JSON of the typed outcome
+  sync_detail         TEXT    NOT NULL,
+  hint                TEXT,
+  headers             BLOB    NOT NULL,        -- "name: value\r\n" lines, bytes as received
+  body                BLOB    NOT NULL         -- raw bytes as received
+);
+-- One verified row per Svix message: redeliveries bump delivery_count instead.
+CREATE UNIQUE INDEX events_verified_svix_id ON events (svix_id) WHERE verification = 'verified';
+CREATE INDEX events_user ON events (user_id) WHERE user_id IS NOT NULL;
+
+CREATE TABLE users (
+  id              TEXT PRIMARY KEY,
+  primary_email   TEXT,
+  primary_phone   TEXT,
+  username        TEXT,
+  first_name      TEXT,
+  last_name       TEXT,
+  image_url       TEXT,
+  created_at      INTEGER,                     -- Unix ms, from Clerk
+  updated_at      INTEGER,                     -- Unix ms, from Clerk; orders user events
+  last_sign_in_at INTEGER,                     -- only moves forward
+  deleted_at      INTEGER,                     -- tombstone: set by user.deleted, final
+  last_event_id   INTEGER NOT NULL,            -- events.id that last wrote this row
+  emails          TEXT NOT NULL DEFAULT '[]',  -- JSON array, primary first
+  public_metadata TEXT NOT NULL DEFAULT '{}',
+  raw             TEXT                         -- the user object exactly as received
+);
+
+CREATE TABLE sessions (
+  id             TEXT PRIMARY KEY,
+  user_id        TEXT NOT NULL,
+  client_id      TEXT,
+  status         TEXT,
+  created_at     INTEGER,                      -- the sign-in time
+  updated_at     INTEGER,
+  last_active_at INTEGER,
+  expire_at      INTEGER,
+  last_event_id  INTEGER NOT NULL,
+  raw            TEXT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id, created_at);

@@ -1,0 +1,30 @@
+//! The engine's typed announcements; the engine never knows who listens (desktop shell, CLI,
+//! forwarder, tests).
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::store::EventSummary;
+
+/// How many announcements a slow listener may fall behind before it skips ahead.
+const CAPACITY: usize = 4096;
+
+/// One announcement.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BusEvent {
+    /// A request was captured, judged and committed.
+    Captured(EventSummary),
+    /// A stored event changed (a redelivery bumped its delivery count).
+    OutcomeUpdated(EventSummary),
+    /// A synced user row changed.
+    UserChanged {
+        /// The user.
+        user_id: String,
+    },
+}
+
+/// Creates the bus.
+pub fn channel() -> broadcast::Sender<BusEvent> {
+    broadcast::channel(CAPACITY).0
+}

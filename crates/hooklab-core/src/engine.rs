@@ -1,0 +1,258 @@
+//! The engine handle the receiver, the desktop shell and the CLI share: judges each captured
+//! request, hands it to the store, and reports what happened.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::bus::{self, BusEvent};
+use crate::capture::{Capture, Incomplete};
+use crate::clerk::parse_event;
+use crate::secret::Secret;
+use crate::store::{EventSummary, NewEvent, Store, StoreError, StoreOptions};
+use crate::sync::{SyncKind, SyncOutcome};
+use crate::verify::{Verification, verify};
+
+/// The receiver's path unless configured otherwise.
+pub const DEFAULT_WEBHOOK_PATH: &str = "/api/webhooks/clerk";
+/// The largest body accepted (Clerk events are a few KB).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// How to start the engine.
+#[derive(Debug)]
+pub struct EngineConfig {
+    /// The SQLite database file.
+    pub db_path: PathBuf,
+    /// Signing secrets, current first.
+    pub secrets: Vec<Secret>,
+    /// The webhook route, e.g. `/api/webhooks/clerk`.
+    pub webhook_path: String,
+    /// Store settings.
+    pub store: StoreOptions,
+    /// Body size limit in bytes.
+    pub body_limit: usize,
+}
+
+impl EngineConfig {
+    /// Defaults for everything but the database.
+    pub fn new(db_path: PathBuf) -> Self {
+        Self {
+            db_path,
+            secrets: Vec::new(),
+            webhook_path: DEFAULT_WEBHOOK_PATH.to_owned(),
+            store: StoreOptions::default(),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+/// What the engine did with one request: the HTTP answer and the stored row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Receipt {
+    /// The status to answer with.
+    pub status: u16,
+    /// The stored event (for a redelivery, the original row).
+    pub event: EventSummary,
+    /// This delivery's sync outcome (`duplicate` for a redelivery).
+    pub sync: SyncOutcome,
+}
+
+/// A cheap, cloneable handle on the running engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    bus: broadcast::Sender<BusEvent>,
+    secrets: RwLock<Arc<[Secret]>>,
+    webhook_path: String,
+    body_limit: usize,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("store", &self.inner.store)
+            .field("webhook_path", &self.inner.webhook_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Opens the store and starts the engine.
+    pub fn start(config: EngineConfig) -> Result<Self, StoreError> {
+        let bus = bus::channel();
+        let store = Store::open(&config.db_path, config.store, bus.clone())?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                bus,
+                secrets: RwLock::new(config.secrets.into()),
+                webhook_path: config.webhook_path,
+                body_limit: config.body_limit,
+            }),
+        })
+    }
+
+    /// Listens to everything the engine announces from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<BusEvent> {
+        self.inner.bus.subscribe()
+    }
+
+    /// The store, for queries.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The webhook route.
+    pub fn webhook_path(&self) -> &str {
+        &self.inner.webhook_path
+    }
+
+    /// The body size limit in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+
+    /// Replaces the signing secrets (current first); takes effect for the next request.
+    pub fn set_secrets(&self, secrets: Vec<Secret>) {
+        if let Ok(mut current) = self.inner.secrets.write() {
+            *current = secrets.into();
+        }
+    }
+
+    /// The configured secrets, masked.
+    pub fn secrets_masked(&self) -> Vec<String> {
+        self.secrets().iter().map(Secret::masked).collect()
+    }
+
+    fn secrets(&self) -> Arc<[Secret]> {
+        self.inner
+            .secrets
+            .read()
+            .map(|s| Arc::clone(&s))
+            .unwrap_or_else(|_| Arc::from(Vec::new()))
+    }
+
+    /// Judges, stores and reports one request; returns only after the commit.
+    pub async fn ingest(&self, capture: Capture) -> Result<Receipt, StoreError> {
+        let new = self.judge(capture);
+        let recorded = self.inner.store.record(new).await?;
+        let sync = recorded.duplicate.clone().unwrap_or_else(|| SyncOutcome {
+            kind: recorded.summary.sync,
+            detail: recorded.summary.sync_detail.clone(),
+        });
+        Ok(Receipt {
+            status: recorded.summary.status,
+            event: recorded.summary,
+            sync,
+        })
+    }
+
+    /// Closes the store after pending writes.
+    pub async fn close(&self) {
+        self.inner.store.close().await;
+    }
+
+    fn judge(&self, capture: Capture) -> NewEvent {
+        let now_secs = capture.received_ms.div_euclid(1000);
+        let expected = self.inner.webhook_path.as_str();
+        let refuse = |capture: Capture, status: u16, verification, detail: String, hint| NewEvent {
+            capture,
+            status,
+            verification,
+            event: None,
+            unsynced: Some((SyncOutcome::new(SyncKind::NotSynced, detail), Some(hint))),
+        };
+        if capture.route() != expected {
+            let verification = if capture.incomplete.is_none() {
+                verify(&capture.headers, &capture.body, &self.secrets(), now_secs)
+            } else {
+                Verification::NotChecked
+            };
+            let mut hint = format!(
+                "Hooklab receives webhooks at {expected}, but this request went to {}. In the \
+                 Clerk dashboard, edit the endpoint's URL so its path is {expected} (edit it: a \
+                 new endpoint comes with a new signing secret).",
+                capture.route()
+            );
+            if verification.is_verified() {
+                hint.push_str(" Its signature is valid, so this is your Clerk endpoint.");
+            }
+            let detail = format!("not synced: wrong path {}", capture.route());
+            return refuse(capture, 404, verification, detail, hint);
+        }
+        if capture.method != "POST" {
+            let hint = format!(
+                "Clerk delivers webhooks as POST; this was {}. Opening the URL in a browser \
+                 sends GET: use `hooklab send user.created` to try the endpoint.",
+                capture.method
+            );
+            let detail = format!("not synced: method {}", capture.method);
+            return refuse(capture, 405, Verification::NotChecked, detail, hint);
+        }
+        match capture.incomplete {
+            Some(Incomplete::TooLarge) => {
+                let hint = format!(
+                    "The body is {} bytes; Hooklab accepts up to {} bytes. Clerk events are a \
+                     few KB, so this is not a Clerk delivery.",
+                    capture.body_size, self.inner.body_limit
+                );
+                return refuse(
+                    capture,
+                    413,
+                    Verification::NotChecked,
+                    "not synced: body too large".into(),
+                    hint,
+                );
+            }
+            Some(Incomplete::Aborted) => {
+                let hint = "The client closed the connection before the whole body arrived; \
+                            nothing was verified."
+                    .to_owned();
+                return refuse(
+                    capture,
+                    400,
+                    Verification::NotChecked,
+                    "not synced: incomplete body".into(),
+                    hint,
+                );
+            }
+            None => {}
+        }
+        let verification = verify(&capture.headers, &capture.body, &self.secrets(), now_secs);
+        if let Some(status) = verification.failure_status() {
+            let hint = verification.hint().unwrap_or_default();
+            return refuse(
+                capture,
+                status,
+                verification,
+                "not synced: the request was not verified".into(),
+                hint,
+            );
+        }
+        match parse_event(&capture.body) {
+            Ok(event) => NewEvent {
+                capture,
+                status: 200,
+                verification,
+                event: Some(event),
+                unsynced: None,
+            },
+            Err(e) => {
+                let hint = format!("The signature is valid, but {e}.");
+                NewEvent {
+                    capture,
+                    status: 400,
+                    verification,
+                    event: None,
+                    unsynced: Some((SyncOutcome::new(SyncKind::Error, e.to_string()), Some(hint))),
+                }
+            }
+        }
+    }
+}

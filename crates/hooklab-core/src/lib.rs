@@ -1,0 +1,14 @@
+//! Hooklab's engine: captures every Clerk webhook request exactly as received, verifies its
+//! Svix signature, syncs users into SQLite, and announces it all on a bus. No Tauri, no UI.
+
+pub mod bus;
+pub mod capture;
+pub mod clerk;
+pub mod engine;
+pub mod receiver;
+pub mod secret;
+pub mod store;
+pub mod sync;
+pub mod verify;
+
+pub use engine::{Engine, EngineConfig, Receipt};

@@ -1,0 +1,141 @@
+//! The webhook receiver: one axum router, served on loopback and through the tunnel alike. It
+//! reads the raw body, captures the request, lets the engine judge and commit it, then answers.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use crate::capture::{Capture, Incomplete, Origin, Source, now_ms};
+use crate::engine::Engine;
+use crate::store::StoreError;
+
+/// The router: every path and method lands in `receive`, so that wrong paths and methods are
+/// captured and diagnosed too.
+pub fn router(engine: Engine) -> Router {
+    Router::new().fallback(receive).with_state(engine)
+}
+
+/// Serves the router on a listener until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    engine: Engine,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(engine).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+async fn receive(State(engine): State<Engine>, request: Request) -> Response {
+    let received_ms = now_ms();
+    let origin = request.extensions().get::<Origin>().copied();
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let (parts, body) = request.into_parts();
+    let (body, body_size, incomplete) = read_body(&parts.headers, body, engine.body_limit()).await;
+    let capture = Capture {
+        received_ms,
+        source: origin.map_or(Source::Local, |o| o.source),
+        remote: origin.and_then(|o| o.remote).or(peer),
+        method: parts.method.as_str().to_owned(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
+        headers: parts.headers,
+        body,
+        body_size,
+        incomplete,
+    };
+    match engine.ingest(capture).await {
+        Ok(receipt) => {
+            let status = StatusCode::from_u16(receipt.status).unwrap_or(StatusCode::OK);
+            let mut response = (
+                status,
+                axum::Json(json!({
+                    "id": receipt.event.id,
+                    "svix_id": receipt.event.svix_id,
+                    "type": receipt.event.event_type,
+                    "verification": receipt.event.verification,
+                    "sync": receipt.sync.kind,
+                    "detail": receipt.sync.detail,
+                    "delivery_count": receipt.event.delivery_count,
+                    "hint": receipt.event.hint,
+                })),
+            )
+                .into_response();
+            if status == StatusCode::METHOD_NOT_ALLOWED {
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            response
+        }
+        Err(e) => store_failure(&e),
+    }
+}
+
+/// Reads the body up to `limit`; an over-limit body is dropped and reported by size.
+async fn read_body(
+    headers: &axum::http::HeaderMap,
+    body: Body,
+    limit: usize,
+) -> (Bytes, u64, Option<Incomplete>) {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return (Bytes::new(), declared.unwrap_or_default(), Some(Incomplete::TooLarge));
+    }
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => {
+            let size = bytes.len() as u64;
+            (bytes, size, None)
+        }
+        Err(e) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                (Bytes::new(), limit as u64 + 1, Some(Incomplete::TooLarge))
+            } else {
+                (Bytes::new(), 0, Some(Incomplete::Aborted))
+            }
+        }
+    }
+}
+
+/// The request could not be committed: never a 2xx, no internals leaked.
+fn store_failure(e: &StoreError) -> Response {
+    let (status, message) = if e.is_transient() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the event could not be stored right now; retry later",
+        )
+    } else {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the event could not be stored",
+        )
+    };
+    let mut response = (status, axum::Json(json!({ "error": message }))).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
+}

@@ -1,0 +1,149 @@
+//! Signing secrets: parsed once, compared by svix, and never printed in full.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What went wrong with a secret the user gave us.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The value does not start with `whsec_`.
+    #[error("{masked} does not look like a Clerk signing secret: it should start with `whsec_`")]
+    MissingPrefix {
+        /// The value, masked.
+        masked: String,
+    },
+    /// The part after `whsec_` is not valid base64.
+    #[error("{masked} is not a valid signing secret: the part after `whsec_` is not base64")]
+    NotBase64 {
+        /// The value, masked.
+        masked: String,
+    },
+}
+
+impl SecretError {
+    /// Where to find the right value.
+    pub fn hint(&self) -> &'static str {
+        "Copy the Signing Secret from the Clerk dashboard: Configure → Webhooks → your endpoint → Signing Secret (click the eye icon, then copy)."
+    }
+}
+
+/// Where a secret came from, so an outcome can say which one matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretOrigin {
+    /// `--secret` on the command line (or set by the app).
+    Flag,
+    /// `CLERK_WEBHOOK_SECRET` or `CLERK_WEBHOOK_SIGNING_SECRET`.
+    Env,
+    /// The settings file.
+    Settings,
+}
+
+/// One signing secret, ready to verify and sign with.
+pub struct Secret {
+    raw: String,
+    origin: SecretOrigin,
+    webhook: svix::webhooks::Webhook,
+}
+
+impl Secret {
+    /// Parses a `whsec_…` secret.
+    pub fn parse(raw: &str, origin: SecretOrigin) -> Result<Self, SecretError> {
+        let raw = raw.trim();
+        let masked = mask(raw);
+        let Some(key) = raw.strip_prefix("whsec_") else {
+            return Err(SecretError::MissingPrefix { masked });
+        };
+        if key.is_empty() {
+            return Err(SecretError::NotBase64 { masked });
+        }
+        let webhook =
+            svix::webhooks::Webhook::new(raw).map_err(|_| SecretError::NotBase64 { masked })?;
+        Ok(Self {
+            raw: raw.to_owned(),
+            origin,
+            webhook,
+        })
+    }
+
+    /// The masked form shown to people: `whsec_…` plus the last four characters.
+    pub fn masked(&self) -> String {
+        mask(&self.raw)
+    }
+
+    /// Where this secret came from.
+    pub fn origin(&self) -> SecretOrigin {
+        self.origin
+    }
+
+    /// The svix verifier for this secret.
+    pub fn webhook(&self) -> &svix::webhooks::Webhook {
+        &self.webhook
+    }
+
+    /// The full value, for writing it back to the settings file only.
+    pub fn expose(&self) -> &str {
+        &self.raw
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({}, {:?})", self.masked(), self.origin)
+    }
+}
+
+/// Masks any secret-like value: keeps a recognisable prefix and the last four characters.
+pub fn mask(value: &str) -> String {
+    let prefix = if value.starts_with("whsec_") {
+        "whsec_"
+    } else {
+        ""
+    };
+    let tail: String = value
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if value.chars().count() <= prefix.len() + 8 {
+        return format!("{prefix}…");
+    }
+    format!("{prefix}…{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_secret_hides_all_but_the_last_four_characters() {
+        let s = Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", SecretOrigin::Flag)
+            .unwrap();
+        assert_eq!(s.masked(), "whsec_…LaSw");
+        assert!(!format!("{s:?}").contains("MfKQ9r8"));
+    }
+
+    #[test]
+    fn value_without_prefix_is_rejected_with_a_masked_message() {
+        let err = Secret::parse("sk_test_abcdefghijklmnop", SecretOrigin::Env).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("whsec_"), "{text}");
+        assert!(!text.contains("abcdefghijkl"), "{text}");
+    }
+
+    #[test]
+    fn non_base64_secret_is_rejected() {
+        assert!(matches!(
+            Secret::parse("whsec_not base64!!", SecretOrigin::Settings),
+            Err(SecretError::NotBase64 { .. })
+        ));
+        assert!(matches!(
+            Secret::parse("whsec_", SecretOrigin::Settings),
+            Err(SecretError::NotBase64 { .. })
+        ));
+    }
+}

@@ -1,0 +1,221 @@
+//! Queries over captured events: the list the log shows (filtered, paged by cursor) and one
+//! event in full.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use crate::capture::{Source, decode_headers};
+use crate::sync::SyncKind;
+use crate::verify::Verification;
+
+/// The columns `summary_from_row` reads, in order.
+pub(crate) const SUMMARY_COLUMNS: &str = "id, received_at, source, remote_addr, method, path, \
+    status, svix_id, svix_timestamp, event_type, user_id, verification, sync, sync_detail, hint, \
+    delivery_count, last_delivery_at, body_size";
+
+/// One captured request as the event log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSummary {
+    /// Capture order; also the change cursor.
+    pub id: i64,
+    /// Unix ms of the first delivery.
+    pub received_at: i64,
+    /// How it arrived.
+    pub source: Source,
+    /// Client address, when known.
+    pub remote_addr: Option<String>,
+    /// HTTP method.
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// The status Hooklab answered.
+    pub status: u16,
+    /// `svix-id`.
+    pub svix_id: Option<String>,
+    /// `svix-timestamp` (Unix s).
+    pub svix_timestamp: Option<i64>,
+    /// Clerk event type, when verified and parsed.
+    pub event_type: Option<String>,
+    /// The user the event is about.
+    pub user_id: Option<String>,
+    /// Verification outcome code.
+    pub verification: String,
+    /// Sync outcome.
+    pub sync: SyncKind,
+    /// Sync outcome, explained.
+    pub sync_detail: String,
+    /// What to do about a failure, in plain English.
+    pub hint: Option<String>,
+    /// Deliveries of this message (redeliveries bump it).
+    pub delivery_count: i64,
+    /// Unix ms of the latest delivery.
+    pub last_delivery_at: i64,
+    /// Body size in bytes.
+    pub body_size: i64,
+}
+
+/// One event in full.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventDetail {
+    /// The summary.
+    #[serde(flatten)]
+    pub summary: EventSummary,
+    /// The typed verification outcome.
+    pub verification_detail: Verification,
+    /// Headers as received, in order.
+    pub headers: Vec<(String, String)>,
+    /// The raw body bytes.
+    #[serde(skip)]
+    pub body: Vec<u8>,
+    /// The raw header block.
+    #[serde(skip)]
+    pub raw_headers: Vec<u8>,
+}
+
+impl EventDetail {
+    /// The body as text (lossy for non-UTF-8 bytes).
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body pretty-printed when it is JSON, else as text.
+    pub fn body_pretty(&self) -> String {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| self.body_text())
+    }
+}
+
+/// Filters for the event list; empty fields do not filter.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EventFilter {
+    /// Exact event type (`user.created`).
+    pub event_type: Option<String>,
+    /// A verification code (`signature_mismatch`) or sync code (`stale`); `failed` means any
+    /// request that was not verified.
+    pub outcome: Option<String>,
+    /// Events about this user.
+    pub user_id: Option<String>,
+    /// Substring of the svix-id, type, user id, path or body.
+    pub text: Option<String>,
+    /// Only events with an id below this cursor (the previous page's `next_cursor`).
+    pub before: Option<i64>,
+    /// Page size (default 50, at most 500).
+    pub limit: Option<u32>,
+}
+
+/// One page of events, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventPage {
+    /// The events.
+    pub items: Vec<EventSummary>,
+    /// Pass as `before` for the next page; `None` on the last page.
+    pub next_cursor: Option<i64>,
+}
+
+pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<EventSummary> {
+    let source: String = r.get(2)?;
+    let sync: String = r.get(12)?;
+    Ok(EventSummary {
+        id: r.get(0)?,
+        received_at: r.get(1)?,
+        source: Source::from_code(&source),
+        remote_addr: r.get(3)?,
+        method: r.get(4)?,
+        path: r.get(5)?,
+        status: r.get(6)?,
+        svix_id: r.get(7)?,
+        svix_timestamp: r.get(8)?,
+        event_type: r.get(9)?,
+        user_id: r.get(10)?,
+        verification: r.get(11)?,
+        sync: SyncKind::from_code(&sync).unwrap_or(SyncKind::Error),
+        sync_detail: r.get(13)?,
+        hint: r.get(14)?,
+        delivery_count: r.get(15)?,
+        last_delivery_at: r.get(16)?,
+        body_size: r.get(17)?,
+    })
+}
+
+/// Lists events newest first.
+pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<EventPage> {
+    let limit = filter.limit.unwrap_or(50).clamp(1, 500);
+    let text = filter.text.as_ref().map(|t| format!("%{}%", escape_like(t)));
+    let outcome = filter.outcome.as_deref();
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM events WHERE \
+         (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR event_type = ?2) \
+         AND (?3 IS NULL OR user_id = ?3) \
+         AND (?4 IS NULL OR verification = ?4 OR sync = ?4 \
+              OR (?4 = 'failed' AND verification <> 'verified')) \
+         AND (?5 IS NULL OR svix_id LIKE ?5 ESCAPE '\\' OR event_type LIKE ?5 ESCAPE '\\' \
+              OR user_id LIKE ?5 ESCAPE '\\' OR path LIKE ?5 ESCAPE '\\' \
+              OR CAST(body AS TEXT) LIKE ?5 ESCAPE '\\') \
+         ORDER BY id DESC LIMIT ?6"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let items = stmt
+        .query_map(
+            params![
+                filter.before,
+                filter.event_type,
+                filter.user_id,
+                outcome,
+                text,
+                i64::from(limit) + 1
+            ],
+            summary_from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(page(items, limit))
+}
+
+/// Cuts one extra row off a query and turns it into the next cursor.
+pub(crate) fn page(mut items: Vec<EventSummary>, limit: u32) -> EventPage {
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = if more { items.last().map(|e| e.id) } else { None };
+    EventPage { items, next_cursor }
+}
+
+/// Finds one event by its row id or svix-id (the verified row first, else the latest attempt).
+pub fn get_event(conn: &Connection, key: &str) -> rusqlite::Result<Option<EventDetail>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, verification_detail, headers, body FROM events \
+         WHERE id = ?1 OR svix_id = ?2 \
+         ORDER BY (id = ?1) DESC, (verification = 'verified') DESC, id DESC LIMIT 1"
+    );
+    let row_id: Option<i64> = key.parse().ok();
+    conn.prepare_cached(&sql)?
+        .query_row(params![row_id, key], |r| {
+            let detail: String = r.get(18)?;
+            let raw_headers: Vec<u8> = r.get(19)?;
+            let headers = decode_headers(&raw_headers)
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            Ok(EventDetail {
+                summary: summary_from_row(r)?,
+                verification_detail: serde_json::from_str(&detail)
+                    .unwrap_or(Verification::NotChecked),
+                headers,
+                body: r.get(20)?,
+                raw_headers,
+            })
+        })
+        .optional()
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+pub(crate) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -1,0 +1,277 @@
+//! Recording one judged request inside the writer's transaction: deduplicate by svix-id, apply
+//! the sync decision, insert the event row.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::events::{EventSummary, SUMMARY_COLUMNS, summary_from_row};
+use crate::capture::{Capture, encode_headers};
+use crate::clerk::{ClerkEvent, Payload};
+use crate::sync::{Decision, Known, StoredUser, SyncKind, SyncOutcome, decide};
+use crate::verify::Verification;
+
+/// A judged request on its way to the store.
+#[derive(Debug)]
+pub struct NewEvent {
+    /// The request as received.
+    pub capture: Capture,
+    /// The status to answer with when this is not a redelivery.
+    pub status: u16,
+    /// Signature check outcome.
+    pub verification: Verification,
+    /// The parsed event, when verified and well-formed JSON.
+    pub event: Option<ClerkEvent>,
+    /// The outcome when sync is not attempted (refused or unverified request), and its hint.
+    pub unsynced: Option<(SyncOutcome, Option<String>)>,
+}
+
+/// What the store did with a request.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The event row as stored (for a redelivery: the original row, updated).
+    pub summary: EventSummary,
+    /// Set for a redelivery of a message already stored: this delivery's outcome.
+    pub duplicate: Option<SyncOutcome>,
+    /// The user row this changed, if any.
+    pub user_changed: Option<String>,
+}
+
+/// Records one request; the caller owns the transaction.
+pub(crate) fn record(conn: &Connection, new: &NewEvent) -> rusqlite::Result<Recorded> {
+    let svix_id = svix_id(&new.capture);
+    if new.verification.is_verified()
+        && let Some(id) = svix_id.as_deref()
+        && let Some(summary) = bump_redelivery(conn, id, new.capture.received_ms)?
+    {
+        let duplicate = SyncOutcome::new(
+            SyncKind::Duplicate,
+            format!(
+                "redelivery #{} of {id}: already processed as {}, not applied again",
+                summary.delivery_count,
+                summary.sync.code()
+            ),
+        );
+        return Ok(Recorded {
+            summary,
+            duplicate: Some(duplicate),
+            user_changed: None,
+        });
+    }
+    let (decision, sync, hint) = match (&new.event, &new.unsynced) {
+        (_, Some((outcome, hint))) => (None, outcome.clone(), hint.clone()),
+        (Some(event), None) => {
+            let known = load_known(conn, event)?;
+            let decision = decide(event, &known, new.capture.received_ms);
+            let outcome = describe(&decision, &known);
+            let hint = (outcome.kind != SyncKind::Applied).then(|| outcome.detail.clone());
+            (Some(decision), outcome, hint)
+        }
+        (None, None) => (None, SyncOutcome::new(SyncKind::NotSynced, ""), None),
+    };
+    let event_id = insert_event(conn, new, svix_id.as_deref(), &sync, hint.as_deref())?;
+    let user_changed = match decision {
+        Some(decision) => apply(conn, decision, event_id)?,
+        None => None,
+    };
+    let summary = conn
+        .prepare_cached(&format!("SELECT {SUMMARY_COLUMNS} FROM events WHERE id = ?1"))?
+        .query_row([event_id], summary_from_row)?;
+    Ok(Recorded {
+        summary,
+        duplicate: None,
+        user_changed,
+    })
+}
+
+fn svix_id(capture: &Capture) -> Option<String> {
+    crate::verify::SvixHeaders::read(&capture.headers).id
+}
+
+fn bump_redelivery(
+    conn: &Connection,
+    svix_id: &str,
+    now_ms: i64,
+) -> rusqlite::Result<Option<EventSummary>> {
+    let id: Option<i64> = conn
+        .prepare_cached(
+            "UPDATE events SET delivery_count = delivery_count + 1, last_delivery_at = ?2 \
+             WHERE svix_id = ?1 AND verification = 'verified' RETURNING id",
+        )?
+        .query_row(params![svix_id, now_ms], |r| r.get(0))
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    conn.prepare_cached(&format!("SELECT {SUMMARY_COLUMNS} FROM events WHERE id = ?1"))?
+        .query_row([id], summary_from_row)
+        .map(Some)
+}
+
+fn load_known(conn: &Connection, event: &ClerkEvent) -> rusqlite::Result<Known> {
+    let mut known = Known::default();
+    if let Some(user_id) = event.user_id() {
+        known.user = conn
+            .prepare_cached(
+                "SELECT updated_at, deleted_at, last_sign_in_at FROM users WHERE id = ?1",
+            )?
+            .query_row([user_id], |r| {
+                Ok(StoredUser {
+                    updated_at: r.get(0)?,
+                    deleted_at: r.get(1)?,
+                    last_sign_in_at: r.get(2)?,
+                })
+            })
+            .optional()?;
+    }
+    match &event.payload {
+        Payload::User(user) => {
+            known.latest_sign_in = conn
+                .prepare_cached("SELECT MAX(created_at) FROM sessions WHERE user_id = ?1")?
+                .query_row([&user.id], |r| r.get(0))?;
+        }
+        Payload::Session(session) => {
+            known.session_updated_at = conn
+                .prepare_cached("SELECT updated_at FROM sessions WHERE id = ?1")?
+                .query_row([&session.id], |r| r.get(0))
+                .optional()?;
+        }
+        _ => {}
+    }
+    Ok(known)
+}
+
+fn describe(decision: &Decision, known: &Known) -> SyncOutcome {
+    let detail = match decision {
+        Decision::Skip(outcome) => return outcome.clone(),
+        Decision::UpsertUser(user) if known.user.is_some() => format!("updated user {}", user.id),
+        Decision::UpsertUser(user) => format!("created user {}", user.id),
+        Decision::DeleteUser { id, .. } => format!("deleted user {id} (tombstone kept)"),
+        Decision::UpsertSession { session, sign_in } => {
+            let status = session.status.as_deref().unwrap_or("unknown");
+            match sign_in {
+                Some(at) => format!(
+                    "recorded session {} ({status}); last sign-in of {} moved to {at}",
+                    session.id, session.user_id
+                ),
+                None => format!("recorded session {} ({status})", session.id),
+            }
+        }
+    };
+    SyncOutcome::new(SyncKind::Applied, detail)
+}
+
+fn insert_event(
+    conn: &Connection,
+    new: &NewEvent,
+    svix_id: Option<&str>,
+    sync: &SyncOutcome,
+    hint: Option<&str>,
+) -> rusqlite::Result<i64> {
+    let c = &new.capture;
+    let svix_ts = crate::verify::SvixHeaders::read(&c.headers).timestamp_secs();
+    let (kind, user_id) = match &new.event {
+        Some(e) => (Some(e.kind.as_str()), e.user_id()),
+        None => (None, None),
+    };
+    let detail = serde_json::to_string(&new.verification).unwrap_or_default();
+    let verification_hint = new.verification.hint();
+    conn.prepare_cached(
+        "INSERT INTO events (received_at, source, remote_addr, method, path, status, svix_id, \
+         svix_timestamp, event_type, user_id, verification, sync, delivery_count, \
+         last_delivery_at, body_size, verification_detail, sync_detail, hint, headers, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?1, ?13, ?14, ?15, ?16, \
+         ?17, ?18)",
+    )?
+    .execute(params![
+        c.received_ms,
+        c.source.code(),
+        c.remote.map(|a| a.to_string()),
+        c.method,
+        c.path,
+        new.status,
+        svix_id,
+        svix_ts,
+        kind,
+        user_id,
+        new.verification.code(),
+        sync.kind.code(),
+        i64::try_from(c.body_size).unwrap_or(i64::MAX),
+        detail,
+        sync.detail,
+        hint.or(verification_hint.as_deref()),
+        encode_headers(&c.headers),
+        c.body.as_ref(),
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn apply(conn: &Connection, decision: Decision, event_id: i64) -> rusqlite::Result<Option<String>> {
+    match decision {
+        Decision::Skip(_) => Ok(None),
+        Decision::UpsertUser(u) => {
+            let emails = serde_json::to_string(&u.emails).unwrap_or_else(|_| "[]".into());
+            conn.prepare_cached(
+                "INSERT INTO users (id, primary_email, primary_phone, username, first_name, \
+                 last_name, image_url, created_at, updated_at, last_sign_in_at, deleted_at, \
+                 last_event_id, emails, public_metadata, raw) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12, ?13, ?14) \
+                 ON CONFLICT (id) DO UPDATE SET primary_email = ?2, primary_phone = ?3, \
+                 username = ?4, first_name = ?5, last_name = ?6, image_url = ?7, created_at = ?8, \
+                 updated_at = ?9, last_sign_in_at = ?10, last_event_id = ?11, emails = ?12, \
+                 public_metadata = ?13, raw = ?14",
+            )?
+            .execute(params![
+                u.id,
+                u.primary_email,
+                u.primary_phone,
+                u.username,
+                u.first_name,
+                u.last_name,
+                u.image_url,
+                u.created_at,
+                u.updated_at,
+                u.last_sign_in_at,
+                event_id,
+                emails,
+                u.public_metadata,
+                u.raw,
+            ])?;
+            Ok(Some(u.id))
+        }
+        Decision::DeleteUser { id, deleted_at } => {
+            conn.prepare_cached(
+                "INSERT INTO users (id, deleted_at, last_event_id) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (id) DO UPDATE SET deleted_at = ?2, last_event_id = ?3",
+            )?
+            .execute(params![id, deleted_at, event_id])?;
+            Ok(Some(id))
+        }
+        Decision::UpsertSession { session: s, sign_in } => {
+            conn.prepare_cached(
+                "INSERT INTO sessions (id, user_id, client_id, status, created_at, updated_at, \
+                 last_active_at, expire_at, last_event_id, raw) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+                 ON CONFLICT (id) DO UPDATE SET user_id = ?2, client_id = ?3, status = ?4, \
+                 created_at = ?5, updated_at = ?6, last_active_at = ?7, expire_at = ?8, \
+                 last_event_id = ?9, raw = ?10",
+            )?
+            .execute(params![
+                s.id,
+                s.user_id,
+                s.client_id,
+                s.status,
+                s.created_at,
+                s.updated_at,
+                s.last_active_at,
+                s.expire_at,
+                event_id,
+                s.raw,
+            ])?;
+            let Some(at) = sign_in else {
+                return Ok(None);
+            };
+            conn.prepare_cached("UPDATE users SET last_sign_in_at = ?2 WHERE id = ?1")?
+                .execute(params![s.user_id, at])?;
+            Ok(Some(s.user_id))
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Queries over synced users: the table (searchable, paged) and one user with its sessions and
+//! the timeline of events about it.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::events::{EventSummary, SUMMARY_COLUMNS, escape_like, summary_from_row};
+
+/// One synced user row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserRow {
+    /// Paging cursor (order first seen).
+    pub seq: i64,
+    /// `user_…`.
+    pub id: String,
+    /// Primary email address.
+    pub primary_email: Option<String>,
+    /// Primary phone number.
+    pub primary_phone: Option<String>,
+    /// Username.
+    pub username: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Profile image.
+    pub image_url: Option<String>,
+    /// Unix ms.
+    pub created_at: Option<i64>,
+    /// Unix ms.
+    pub updated_at: Option<i64>,
+    /// Unix ms.
+    pub last_sign_in_at: Option<i64>,
+    /// Unix ms; set for deleted users (tombstones).
+    pub deleted_at: Option<i64>,
+    /// The event row that last wrote this user.
+    pub last_event_id: i64,
+    /// Every email address, primary first.
+    pub emails: Vec<String>,
+    /// `public_metadata`.
+    pub public_metadata: serde_json::Value,
+}
+
+/// One session row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionRow {
+    /// `sess_…`.
+    pub id: String,
+    /// Status.
+    pub status: Option<String>,
+    /// Sign-in time, Unix ms.
+    pub created_at: Option<i64>,
+    /// Unix ms.
+    pub updated_at: Option<i64>,
+}
+
+/// A user with everything known about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserDetail {
+    /// The row.
+    pub user: UserRow,
+    /// The user object exactly as last received.
+    pub raw: Option<String>,
+    /// Sessions, newest first.
+    pub sessions: Vec<SessionRow>,
+    /// Events about this user, newest first.
+    pub timeline: Vec<EventSummary>,
+}
+
+/// One page of users.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserPage {
+    /// The users, newest first.
+    pub items: Vec<UserRow>,
+    /// Pass as `before` for the next page.
+    pub next_cursor: Option<i64>,
+}
+
+const USER_COLUMNS: &str = "rowid, id, primary_email, primary_phone, username, first_name, \
+    last_name, image_url, created_at, updated_at, last_sign_in_at, deleted_at, last_event_id, \
+    emails, public_metadata";
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+    let emails: String = r.get(13)?;
+    let metadata: String = r.get(14)?;
+    Ok(UserRow {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        primary_email: r.get(2)?,
+        primary_phone: r.get(3)?,
+        username: r.get(4)?,
+        first_name: r.get(5)?,
+        last_name: r.get(6)?,
+        image_url: r.get(7)?,
+        created_at: r.get(8)?,
+        updated_at: r.get(9)?,
+        last_sign_in_at: r.get(10)?,
+        deleted_at: r.get(11)?,
+        last_event_id: r.get(12)?,
+        emails: serde_json::from_str(&emails).unwrap_or_default(),
+        public_metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+    })
+}
+
+/// Lists users newest first; `search` matches id, emails, phone, username and names.
+pub fn list_users(
+    conn: &Connection,
+    search: Option<&str>,
+    before: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<UserPage> {
+    let limit = limit.clamp(1, 500);
+    let pattern = search.map(|s| format!("%{}%", escape_like(s)));
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE (?1 IS NULL OR rowid < ?1) AND (?2 IS NULL \
+         OR id LIKE ?2 ESCAPE '\\' OR emails LIKE ?2 ESCAPE '\\' \
+         OR primary_phone LIKE ?2 ESCAPE '\\' OR username LIKE ?2 ESCAPE '\\' \
+         OR (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) LIKE ?2 ESCAPE '\\') \
+         ORDER BY rowid DESC LIMIT ?3"
+    );
+    let mut items = conn
+        .prepare_cached(&sql)?
+        .query_map(params![before, pattern, i64::from(limit) + 1], user_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = if more { items.last().map(|u| u.seq) } else { None };
+    Ok(UserPage { items, next_cursor })
+}
+
+/// Counts users: (live, deleted).
+pub fn count_users(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(
+        "SELECT count(*) FILTER (WHERE deleted_at IS NULL), \
+         count(*) FILTER (WHERE deleted_at IS NOT NULL) FROM users",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// One user with sessions and timeline (the latest 200 events).
+pub fn get_user(conn: &Connection, id: &str) -> rusqlite::Result<Option<UserDetail>> {
+    let Some((user, raw)) = conn
+        .prepare_cached(&format!("SELECT {USER_COLUMNS}, raw FROM users WHERE id = ?1"))?
+        .query_row([id], |r| Ok((user_from_row(r)?, r.get(15)?)))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let sessions = conn
+        .prepare_cached(
+            "SELECT id, status, created_at, updated_at FROM sessions WHERE user_id = ?1 \
+             ORDER BY created_at DESC",
+        )?
+        .query_map([id], |r| {
+            Ok(SessionRow {
+                id: r.get(0)?,
+                status: r.get(1)?,
+                created_at: r.get(2)?,
+                updated_at: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let timeline = conn
+        .prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM events WHERE user_id = ?1 ORDER BY id DESC LIMIT 200"
+        ))?
+        .query_map([id], summary_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(UserDetail {
+        user,
+        raw,
+        sessions,
+        timeline,
+    }))
+}
