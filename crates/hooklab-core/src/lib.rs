@@ -4,9 +4,14 @@
 pub mod bus;
 pub mod capture;
 pub mod clerk;
+pub mod client;
 pub mod engine;
+pub mod fixtures;
+pub mod ids;
 pub mod receiver;
 pub mod secret;
+pub mod send;
+pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod verify;
