@@ -21,10 +21,17 @@ CREATE TABLE events (
   sync_detail         TEXT    NOT NULL,
   hint                TEXT,
   headers             BLOB    NOT NULL,        -- "name: value\r\n" lines, bytes as received
-  body                BLOB    NOT NULL         -- raw bytes as received
+  body                BLOB    NOT NULL,        -- raw bytes as received
+  -- The svix-id of a verified delivery at the webhook path (404 = another path), NULL
+  -- otherwise. A plain unique index on this virtual column (not a partial index on svix_id,
+  -- whose bound-parameter check makes SQLite re-prepare the lookup on every call) keeps one
+  -- row per delivered message.
+  verified_svix_id    TEXT GENERATED ALWAYS AS
+                        (CASE WHEN verification = 'verified' AND status <> 404 THEN svix_id END)
+                        VIRTUAL
 );
 -- One verified row per Svix message: redeliveries bump delivery_count instead.
-CREATE UNIQUE INDEX events_verified_svix_id ON events (svix_id) WHERE verification = 'verified';
+CREATE UNIQUE INDEX events_verified_svix_id ON events (verified_svix_id);
 CREATE INDEX events_user ON events (user_id) WHERE user_id IS NOT NULL;
 
 CREATE TABLE users (
@@ -39,10 +46,11 @@ CREATE TABLE users (
   updated_at      INTEGER,                     -- Unix ms, from Clerk; orders user events
   last_sign_in_at INTEGER,                     -- only moves forward
   deleted_at      INTEGER,                     -- tombstone: set by user.deleted, final
-  last_event_id   INTEGER NOT NULL,            -- events.id that last wrote this row
+  -- events.id whose user object this row holds; that event's body carries the object exactly
+  -- as received (kept once, not copied here, so a user write touches few pages)
+  last_event_id   INTEGER NOT NULL,
   emails          TEXT NOT NULL DEFAULT '[]',  -- JSON array, primary first
-  public_metadata TEXT NOT NULL DEFAULT '{}',
-  raw             TEXT                         -- the user object exactly as received
+  public_metadata TEXT NOT NULL DEFAULT '{}'
 );
 
 CREATE TABLE sessions (
@@ -54,7 +62,6 @@ CREATE TABLE sessions (
   updated_at     INTEGER,
   last_active_at INTEGER,
   expire_at      INTEGER,
-  last_event_id  INTEGER NOT NULL,
-  raw            TEXT NOT NULL
+  last_event_id  INTEGER NOT NULL             -- events.id whose session object this row holds
 );
 CREATE INDEX sessions_user ON sessions (user_id, created_at);

@@ -141,10 +141,7 @@ mod tests {
         h.append("svix-signature", "v1,abc= v1,def=".parse().unwrap());
         h.append("x-forwarded-for", "1.2.3.4".parse().unwrap());
         h.append("x-forwarded-for", "5.6.7.8".parse().unwrap());
-        h.append(
-            "x-odd",
-            http::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
-        );
+        h.append("x-odd", http::HeaderValue::from_bytes(b"caf\xe9").unwrap());
         let raw = encode_headers(&h);
         assert_eq!(decode_headers(&raw), h);
     }

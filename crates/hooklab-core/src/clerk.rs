@@ -66,8 +66,6 @@ pub struct UserRecord {
     pub last_sign_in_at: Option<i64>,
     /// `public_metadata` as JSON text.
     pub public_metadata: String,
-    /// The whole user object exactly as received.
-    pub raw: String,
 }
 
 /// The session row Hooklab keeps.
@@ -89,8 +87,6 @@ pub struct SessionRecord {
     pub last_active_at: Option<i64>,
     /// Unix ms.
     pub expire_at: Option<i64>,
-    /// The whole session object exactly as received.
-    pub raw: String,
 }
 
 impl ClerkEvent {
@@ -182,29 +178,26 @@ pub fn parse_event(body: &[u8]) -> Result<ClerkEvent, NotAnEvent> {
     let data = envelope.data.get();
     let payload = match envelope.kind.as_str() {
         "user.created" | "user.updated" => match serde_json::from_str::<UserObject<'_>>(data) {
-            Ok(user) => Payload::User(user_record(user, data)),
+            Ok(user) => Payload::User(user_record(user)),
             Err(e) => invalid(&envelope.kind, e),
         },
         "user.deleted" => match serde_json::from_str::<DeletedObject>(data) {
             Ok(d) => Payload::UserDeleted { id: d.id },
             Err(e) => invalid(&envelope.kind, e),
         },
-        kind if kind.starts_with("session.") => {
-            match serde_json::from_str::<SessionObject>(data) {
-                Ok(s) => Payload::Session(SessionRecord {
-                    id: s.id,
-                    user_id: s.user_id,
-                    client_id: s.client_id,
-                    status: s.status,
-                    created_at: s.created_at,
-                    updated_at: s.updated_at,
-                    last_active_at: s.last_active_at,
-                    expire_at: s.expire_at,
-                    raw: data.to_owned(),
-                }),
-                Err(e) => invalid(&envelope.kind, e),
-            }
-        }
+        kind if kind.starts_with("session.") => match serde_json::from_str::<SessionObject>(data) {
+            Ok(s) => Payload::Session(SessionRecord {
+                id: s.id,
+                user_id: s.user_id,
+                client_id: s.client_id,
+                status: s.status,
+                created_at: s.created_at,
+                updated_at: s.updated_at,
+                last_active_at: s.last_active_at,
+                expire_at: s.expire_at,
+            }),
+            Err(e) => invalid(&envelope.kind, e),
+        },
         _ => {
             let other = serde_json::from_str::<OtherObject>(data).ok();
             Payload::Other {
@@ -219,13 +212,20 @@ pub fn parse_event(body: &[u8]) -> Result<ClerkEvent, NotAnEvent> {
     })
 }
 
+/// The `data` object of an event body, byte-exact as received.
+pub fn raw_data(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<Envelope<'_>>(body)
+        .ok()
+        .map(|e| e.data.get().to_owned())
+}
+
 fn invalid(kind: &str, e: serde_json::Error) -> Payload {
     Payload::Invalid {
         reason: format!("`data` of this {kind} event is not a Clerk object: {e}"),
     }
 }
 
-fn user_record(user: UserObject<'_>, raw: &str) -> UserRecord {
+fn user_record(user: UserObject<'_>) -> UserRecord {
     let primary_email = user
         .primary_email_address_id
         .as_deref()
@@ -258,7 +258,6 @@ fn user_record(user: UserObject<'_>, raw: &str) -> UserRecord {
         public_metadata: user
             .public_metadata
             .map_or_else(|| "{}".to_owned(), |m| m.get().to_owned()),
-        raw: raw.to_owned(),
     }
 }
 
@@ -287,7 +286,8 @@ mod tests {
 
     #[test]
     fn phone_only_user_has_no_email_and_a_primary_phone() {
-        let body = br#"{"type":"user.created","data":{"id":"user_2","primary_email_address_id":null,
+        let body =
+            br#"{"type":"user.created","data":{"id":"user_2","primary_email_address_id":null,
             "email_addresses":[],"primary_phone_number_id":"idn_p",
             "phone_numbers":[{"id":"idn_p","phone_number":"+15555550100"}],"updated_at":3}}"#;
         let Payload::User(user) = parse_event(body).unwrap().payload else {

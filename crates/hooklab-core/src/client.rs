@@ -70,7 +70,8 @@ impl HttpClient {
         http.enforce_http(false);
         http.set_nodelay(true);
         Self {
-            inner: Client::builder(TokioExecutor::new()).build(HttpsConnector::new_with_connector(http)),
+            inner: Client::builder(TokioExecutor::new())
+                .build(HttpsConnector::new_with_connector(http)),
         }
     }
 
@@ -96,7 +97,9 @@ impl HttpClient {
         };
         let (parts, body) = tokio::time::timeout(TIMEOUT, exchange)
             .await
-            .map_err(|_| SendError::Timeout { url: url.to_owned() })?
+            .map_err(|_| SendError::Timeout {
+                url: url.to_owned(),
+            })?
             .map_err(|e| SendError::Unreachable {
                 url: url.to_owned(),
                 message: error_chain(&*e),

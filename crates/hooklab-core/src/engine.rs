@@ -161,11 +161,12 @@ impl Engine {
     fn judge(&self, capture: Capture) -> NewEvent {
         let now_secs = capture.received_ms.div_euclid(1000);
         let expected = self.inner.webhook_path.as_str();
+        // A refused request still shows the type and user it claims to be about.
         let refuse = |capture: Capture, status: u16, verification, detail: String, hint| NewEvent {
+            event: parse_event(&capture.body).ok(),
             capture,
             status,
             verification,
-            event: None,
             unsynced: Some((SyncOutcome::new(SyncKind::NotSynced, detail), Some(hint))),
         };
         if capture.route() != expected {

@@ -29,15 +29,30 @@ macro_rules! fixture {
 /// Every fixture.
 pub const FIXTURES: &[Fixture] = &[
     fixture!("user.created", "email + password sign-up with a username"),
-    fixture!("user.created.phone-only", "phone-only sign-up: no email, no username"),
-    fixture!("user.created.oauth-google", "Google OAuth sign-up with an external account"),
-    fixture!("user.created.no-username", "email sign-up without username or names"),
-    fixture!("user.updated", "second email made primary, name and metadata changed"),
+    fixture!(
+        "user.created.phone-only",
+        "phone-only sign-up: no email, no username"
+    ),
+    fixture!(
+        "user.created.oauth-google",
+        "Google OAuth sign-up with an external account"
+    ),
+    fixture!(
+        "user.created.no-username",
+        "email sign-up without username or names"
+    ),
+    fixture!(
+        "user.updated",
+        "second email made primary, name and metadata changed"
+    ),
     fixture!("user.deleted", "user deleted (data is only the id)"),
     fixture!("session.created", "a sign-in"),
     fixture!("session.ended", "a sign-out"),
     fixture!("email.created", "Clerk sent a verification-code email"),
-    fixture!("organization.created", "an organization created by the user"),
+    fixture!(
+        "organization.created",
+        "an organization created by the user"
+    ),
 ];
 
 /// Finds a fixture by name (`user.created`, `user.created.phone-only`, with or without `.json`).
@@ -148,7 +163,12 @@ mod tests {
     fn every_fixture_parses_as_the_event_it_claims_to_be() {
         for f in FIXTURES {
             let event = parse_event(f.json.as_bytes()).unwrap();
-            assert!(f.name.starts_with(&event.kind), "{} is {}", f.name, event.kind);
+            assert!(
+                f.name.starts_with(&event.kind),
+                "{} is {}",
+                f.name,
+                event.kind
+            );
             assert!(
                 !matches!(event.payload, Payload::Invalid { .. }),
                 "{}: {:?}",

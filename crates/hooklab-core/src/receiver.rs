@@ -99,7 +99,11 @@ async fn read_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return (Bytes::new(), declared.unwrap_or_default(), Some(Incomplete::TooLarge));
+        return (
+            Bytes::new(),
+            declared.unwrap_or_default(),
+            Some(Incomplete::TooLarge),
+        );
     }
     match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => {

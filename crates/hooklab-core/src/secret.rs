@@ -40,6 +40,17 @@ pub enum SecretOrigin {
     Settings,
 }
 
+impl SecretOrigin {
+    /// Where to look for it, in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Flag => "--secret",
+            Self::Env => "the environment",
+            Self::Settings => "the settings file",
+        }
+    }
+}
+
 /// One signing secret, ready to verify and sign with.
 pub struct Secret {
     raw: String,
@@ -121,8 +132,8 @@ mod tests {
 
     #[test]
     fn masked_secret_hides_all_but_the_last_four_characters() {
-        let s = Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", SecretOrigin::Flag)
-            .unwrap();
+        let s =
+            Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", SecretOrigin::Flag).unwrap();
         assert_eq!(s.masked(), "whsec_…LaSw");
         assert!(!format!("{s:?}").contains("MfKQ9r8"));
     }

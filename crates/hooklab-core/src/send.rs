@@ -123,6 +123,9 @@ mod tests {
                 ..SignOptions::default()
             },
         );
-        assert_eq!(check(&skewed), Verification::TimestampTooOld { seconds: 600 });
+        assert_eq!(
+            check(&skewed),
+            Verification::TimestampTooOld { seconds: 600 }
+        );
     }
 }

@@ -64,7 +64,10 @@ impl std::fmt::Debug for Settings {
             .field("webhook_path", &self.webhook_path)
             .field("port", &self.port)
             .field("synchronous", &self.synchronous)
-            .field("ngrok_authtoken", &self.ngrok_authtoken.as_deref().map(mask))
+            .field(
+                "ngrok_authtoken",
+                &self.ngrok_authtoken.as_deref().map(mask),
+            )
             .field("ngrok_domain", &self.ngrok_domain)
             .finish()
     }

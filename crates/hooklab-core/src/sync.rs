@@ -123,7 +123,10 @@ pub fn decide(event: &ClerkEvent, known: &Known, received_ms: i64) -> Decision {
             Some(StoredUser {
                 deleted_at: Some(at),
                 ..
-            }) => skip(SyncKind::Stale, format!("{id} was already deleted at {at} (ms)")),
+            }) => skip(
+                SyncKind::Stale,
+                format!("{id} was already deleted at {at} (ms)"),
+            ),
             _ => Decision::DeleteUser {
                 id: id.clone(),
                 deleted_at: event.timestamp.unwrap_or(received_ms),
@@ -257,20 +260,32 @@ mod tests {
 
     #[test]
     fn new_user_is_inserted() {
-        let d = decide(&user_event("user.created", "user_a", 10, None), &Known::default(), 0);
+        let d = decide(
+            &user_event("user.created", "user_a", 10, None),
+            &Known::default(),
+            0,
+        );
         assert!(matches!(d, Decision::UpsertUser(u) if u.id == "user_a"));
     }
 
     #[test]
     fn older_update_than_stored_is_stale() {
-        let d = decide(&user_event("user.created", "user_a", 10, None), &stored(20), 0);
+        let d = decide(
+            &user_event("user.created", "user_a", 10, None),
+            &stored(20),
+            0,
+        );
         assert_eq!(skipped_kind(&d), Some(SyncKind::Stale));
     }
 
     #[test]
     fn newer_or_equal_update_is_applied() {
         for at in [20, 30] {
-            let d = decide(&user_event("user.updated", "user_a", at, None), &stored(20), 0);
+            let d = decide(
+                &user_event("user.updated", "user_a", at, None),
+                &stored(20),
+                0,
+            );
             assert!(matches!(d, Decision::UpsertUser(_)), "{at}");
         }
     }
@@ -300,7 +315,10 @@ mod tests {
             user_event("user.created", "user_a", 99, None),
             deleted("user_a", 30),
         ] {
-            assert_eq!(skipped_kind(&decide(&event, &known, 0)), Some(SyncKind::Stale));
+            assert_eq!(
+                skipped_kind(&decide(&event, &known, 0)),
+                Some(SyncKind::Stale)
+            );
         }
     }
 
@@ -316,9 +334,11 @@ mod tests {
             latest_sign_in: Some(500),
             ..Known::default()
         };
-        let Decision::UpsertUser(u) =
-            decide(&user_event("user.created", "user_a", 10, Some(100)), &known, 0)
-        else {
+        let Decision::UpsertUser(u) = decide(
+            &user_event("user.created", "user_a", 10, Some(100)),
+            &known,
+            0,
+        ) else {
             panic!("not applied")
         };
         assert_eq!(u.last_sign_in_at, Some(500));
@@ -331,16 +351,32 @@ mod tests {
             last_sign_in_at: Some(900),
             ..u
         });
-        let Decision::UpsertUser(u) =
-            decide(&user_event("user.updated", "user_a", 30, Some(100)), &known, 0)
-        else {
+        let Decision::UpsertUser(u) = decide(
+            &user_event("user.updated", "user_a", 30, Some(100)),
+            &known,
+            0,
+        ) else {
             panic!("not applied")
         };
         assert_eq!(u.last_sign_in_at, Some(900));
-        let d = decide(&session_event("session.created", "user_a", 800, 800), &known, 0);
+        let d = decide(
+            &session_event("session.created", "user_a", 800, 800),
+            &known,
+            0,
+        );
         assert!(matches!(d, Decision::UpsertSession { sign_in: None, .. }));
-        let d = decide(&session_event("session.created", "user_a", 950, 950), &known, 0);
-        assert!(matches!(d, Decision::UpsertSession { sign_in: Some(950), .. }));
+        let d = decide(
+            &session_event("session.created", "user_a", 950, 950),
+            &known,
+            0,
+        );
+        assert!(matches!(
+            d,
+            Decision::UpsertSession {
+                sign_in: Some(950),
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -113,11 +113,11 @@ impl Verification {
                  limit is {TOLERANCE_SECS} s). This machine's clock is about {seconds} s slow: \
                  check `timedatectl` and enable NTP."
             ),
-            Self::SignatureMismatch {
-                signatures: 0, ..
-            } => "The `svix-signature` header has no `v1,` signature in it. Svix sends \
+            Self::SignatureMismatch { signatures: 0, .. } => {
+                "The `svix-signature` header has no `v1,` signature in it. Svix sends \
                   `v1,<base64>` entries separated by spaces: something rewrote the header."
-                .to_owned(),
+                    .to_owned()
+            }
             Self::SignatureMismatch {
                 body_reformatted: true,
                 ..
@@ -269,7 +269,12 @@ mod tests {
             "1614265330",
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
         );
-        let got = verify(&h, br#"{"test": 2432232314}"#, &secrets(&[SECRET_A]), 1614265330);
+        let got = verify(
+            &h,
+            br#"{"test": 2432232314}"#,
+            &secrets(&[SECRET_A]),
+            1614265330,
+        );
         assert!(got.is_verified(), "{got:?}");
     }
 
@@ -314,11 +319,16 @@ mod tests {
     #[test]
     fn unbranded_webhook_headers_are_accepted() {
         let mut h = HeaderMap::new();
-        h.insert("webhook-id", "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk".parse().unwrap());
+        h.insert(
+            "webhook-id",
+            "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk".parse().unwrap(),
+        );
         h.insert("webhook-timestamp", "1649367553".parse().unwrap());
         h.insert(
             "webhook-signature",
-            "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=".parse().unwrap(),
+            "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
+                .parse()
+                .unwrap(),
         );
         assert!(verify(&h, BODY_B, &secrets(&[SECRET_B]), TS_B).is_verified());
     }
@@ -329,7 +339,12 @@ mod tests {
             let mut h = headers("msg_1", "1649367553", "v1,x");
             h.remove(["svix-id", "svix-timestamp", "svix-signature"][skip]);
             let got = verify(&h, BODY_B, &secrets(&[SECRET_B]), TS_B);
-            assert_eq!(got, Verification::MissingHeader { header: name.into() });
+            assert_eq!(
+                got,
+                Verification::MissingHeader {
+                    header: name.into()
+                }
+            );
             assert_eq!(got.failure_status(), Some(400));
         }
     }

@@ -34,7 +34,9 @@ impl std::str::FromStr for Synchronous {
         match s.to_ascii_lowercase().as_str() {
             "normal" => Ok(Self::Normal),
             "full" => Ok(Self::Full),
-            other => Err(format!("synchronous must be `normal` or `full`, not `{other}`")),
+            other => Err(format!(
+                "synchronous must be `normal` or `full`, not `{other}`"
+            )),
         }
     }
 }

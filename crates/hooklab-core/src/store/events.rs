@@ -34,7 +34,7 @@ pub struct EventSummary {
     pub svix_id: Option<String>,
     /// `svix-timestamp` (Unix s).
     pub svix_timestamp: Option<i64>,
-    /// Clerk event type, when verified and parsed.
+    /// Clerk event type, when the body is an event (unverified: what it claims).
     pub event_type: Option<String>,
     /// The user the event is about.
     pub user_id: Option<String>,
@@ -142,7 +142,10 @@ pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<EventSummary> {
 /// Lists events newest first.
 pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<EventPage> {
     let limit = filter.limit.unwrap_or(50).clamp(1, 500);
-    let text = filter.text.as_ref().map(|t| format!("%{}%", escape_like(t)));
+    let text = filter
+        .text
+        .as_ref()
+        .map(|t| format!("%{}%", escape_like(t)));
     let outcome = filter.outcome.as_deref();
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM events WHERE \
@@ -176,7 +179,11 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
 pub(crate) fn page(mut items: Vec<EventSummary>, limit: u32) -> EventPage {
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
-    let next_cursor = if more { items.last().map(|e| e.id) } else { None };
+    let next_cursor = if more {
+        items.last().map(|e| e.id)
+    } else {
+        None
+    };
     EventPage { items, next_cursor }
 }
 

@@ -27,7 +27,11 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             return Ok(());
         };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i64::try_from(found + 1).unwrap_or(i64::MAX))?;
+        tx.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(found + 1).unwrap_or(i64::MAX),
+        )?;
         tx.commit()?;
     }
 }

@@ -21,9 +21,7 @@ pub use connection::{BUSY_TIMEOUT, Synchronous};
 pub use events::{EventDetail, EventFilter, EventPage, EventSummary, get_event, list_events};
 pub use migrate::SCHEMA_VERSION;
 pub use record::{NewEvent, Recorded};
-pub use users::{
-    SessionRow, UserDetail, UserPage, UserRow, count_users, get_user, list_users,
-};
+pub use users::{SessionRow, UserDetail, UserPage, UserRow, count_users, get_user, list_users};
 
 use crate::bus::BusEvent;
 use writer::Job;
@@ -91,9 +89,9 @@ impl StoreError {
     /// What the user can do about it.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Self::NotFound(_) => Some(
-                "Start the receiver first (`hooklab serve`), or pass the right --db path.",
-            ),
+            Self::NotFound(_) => {
+                Some("Start the receiver first (`hooklab serve`), or pass the right --db path.")
+            }
             Self::NewerDatabase { .. } => {
                 Some("Upgrade Hooklab, or point --db at another database file.")
             }
@@ -154,7 +152,9 @@ struct Inner {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.inner.path).finish()
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish()
     }
 }
 

@@ -18,7 +18,7 @@ pub struct NewEvent {
     pub status: u16,
     /// Signature check outcome.
     pub verification: Verification,
-    /// The parsed event, when verified and well-formed JSON.
+    /// The parsed event when the body is one (for an unverified request: what it claims).
     pub event: Option<ClerkEvent>,
     /// The outcome when sync is not attempted (refused or unverified request), and its hint.
     pub unsynced: Option<(SyncOutcome, Option<String>)>,
@@ -38,7 +38,10 @@ pub struct Recorded {
 /// Records one request; the caller owns the transaction.
 pub(crate) fn record(conn: &Connection, new: &NewEvent) -> rusqlite::Result<Recorded> {
     let svix_id = svix_id(&new.capture);
+    // Only a verified delivery at the webhook path claims its message; a wrong-path attempt
+    // must not make the retry at the right path look like a redelivery.
     if new.verification.is_verified()
+        && new.status != 404
         && let Some(id) = svix_id.as_deref()
         && let Some(summary) = bump_redelivery(conn, id, new.capture.received_ms)?
     {
@@ -67,14 +70,12 @@ pub(crate) fn record(conn: &Connection, new: &NewEvent) -> rusqlite::Result<Reco
         }
         (None, None) => (None, SyncOutcome::new(SyncKind::NotSynced, ""), None),
     };
-    let event_id = insert_event(conn, new, svix_id.as_deref(), &sync, hint.as_deref())?;
+    let hint = hint.or_else(|| new.verification.hint());
+    let summary = insert_event(conn, new, svix_id, sync, hint)?;
     let user_changed = match decision {
-        Some(decision) => apply(conn, decision, event_id)?,
+        Some(decision) => apply(conn, decision, summary.id)?,
         None => None,
     };
-    let summary = conn
-        .prepare_cached(&format!("SELECT {SUMMARY_COLUMNS} FROM events WHERE id = ?1"))?
-        .query_row([event_id], summary_from_row)?;
     Ok(Recorded {
         summary,
         duplicate: None,
@@ -91,19 +92,12 @@ fn bump_redelivery(
     svix_id: &str,
     now_ms: i64,
 ) -> rusqlite::Result<Option<EventSummary>> {
-    let id: Option<i64> = conn
-        .prepare_cached(
-            "UPDATE events SET delivery_count = delivery_count + 1, last_delivery_at = ?2 \
-             WHERE svix_id = ?1 AND verification = 'verified' RETURNING id",
-        )?
-        .query_row(params![svix_id, now_ms], |r| r.get(0))
-        .optional()?;
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    conn.prepare_cached(&format!("SELECT {SUMMARY_COLUMNS} FROM events WHERE id = ?1"))?
-        .query_row([id], summary_from_row)
-        .map(Some)
+    conn.prepare_cached(&format!(
+        "UPDATE events SET delivery_count = delivery_count + 1, last_delivery_at = ?2 \
+         WHERE verified_svix_id = ?1 RETURNING {SUMMARY_COLUMNS}"
+    ))?
+    .query_row(params![svix_id, now_ms], summary_from_row)
+    .optional()
 }
 
 fn load_known(conn: &Connection, event: &ClerkEvent) -> rusqlite::Result<Known> {
@@ -159,21 +153,23 @@ fn describe(decision: &Decision, known: &Known) -> SyncOutcome {
     SyncOutcome::new(SyncKind::Applied, detail)
 }
 
+/// Inserts the event row; returns its summary, built from what was written.
 fn insert_event(
     conn: &Connection,
     new: &NewEvent,
-    svix_id: Option<&str>,
-    sync: &SyncOutcome,
-    hint: Option<&str>,
-) -> rusqlite::Result<i64> {
+    svix_id: Option<String>,
+    sync: SyncOutcome,
+    hint: Option<String>,
+) -> rusqlite::Result<EventSummary> {
     let c = &new.capture;
-    let svix_ts = crate::verify::SvixHeaders::read(&c.headers).timestamp_secs();
-    let (kind, user_id) = match &new.event {
-        Some(e) => (Some(e.kind.as_str()), e.user_id()),
+    let svix_timestamp = crate::verify::SvixHeaders::read(&c.headers).timestamp_secs();
+    let (event_type, user_id) = match &new.event {
+        Some(e) => (Some(e.kind.clone()), e.user_id().map(str::to_owned)),
         None => (None, None),
     };
     let detail = serde_json::to_string(&new.verification).unwrap_or_default();
-    let verification_hint = new.verification.hint();
+    let body_size = i64::try_from(c.body_size).unwrap_or(i64::MAX);
+    let remote_addr = c.remote.map(|a| a.to_string());
     conn.prepare_cached(
         "INSERT INTO events (received_at, source, remote_addr, method, path, status, svix_id, \
          svix_timestamp, event_type, user_id, verification, sync, delivery_count, \
@@ -184,24 +180,43 @@ fn insert_event(
     .execute(params![
         c.received_ms,
         c.source.code(),
-        c.remote.map(|a| a.to_string()),
+        remote_addr,
         c.method,
         c.path,
         new.status,
         svix_id,
-        svix_ts,
-        kind,
+        svix_timestamp,
+        event_type,
         user_id,
         new.verification.code(),
         sync.kind.code(),
-        i64::try_from(c.body_size).unwrap_or(i64::MAX),
+        body_size,
         detail,
         sync.detail,
-        hint.or(verification_hint.as_deref()),
+        hint,
         encode_headers(&c.headers),
         c.body.as_ref(),
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(EventSummary {
+        id: conn.last_insert_rowid(),
+        received_at: c.received_ms,
+        source: c.source,
+        remote_addr,
+        method: c.method.clone(),
+        path: c.path.clone(),
+        status: new.status,
+        svix_id,
+        svix_timestamp,
+        event_type,
+        user_id,
+        verification: new.verification.code().to_owned(),
+        sync: sync.kind,
+        sync_detail: sync.detail,
+        hint,
+        delivery_count: 1,
+        last_delivery_at: c.received_ms,
+        body_size,
+    })
 }
 
 fn apply(conn: &Connection, decision: Decision, event_id: i64) -> rusqlite::Result<Option<String>> {
@@ -212,12 +227,12 @@ fn apply(conn: &Connection, decision: Decision, event_id: i64) -> rusqlite::Resu
             conn.prepare_cached(
                 "INSERT INTO users (id, primary_email, primary_phone, username, first_name, \
                  last_name, image_url, created_at, updated_at, last_sign_in_at, deleted_at, \
-                 last_event_id, emails, public_metadata, raw) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12, ?13, ?14) \
+                 last_event_id, emails, public_metadata) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12, ?13) \
                  ON CONFLICT (id) DO UPDATE SET primary_email = ?2, primary_phone = ?3, \
                  username = ?4, first_name = ?5, last_name = ?6, image_url = ?7, created_at = ?8, \
                  updated_at = ?9, last_sign_in_at = ?10, last_event_id = ?11, emails = ?12, \
-                 public_metadata = ?13, raw = ?14",
+                 public_metadata = ?13",
             )?
             .execute(params![
                 u.id,
@@ -233,26 +248,28 @@ fn apply(conn: &Connection, decision: Decision, event_id: i64) -> rusqlite::Resu
                 event_id,
                 emails,
                 u.public_metadata,
-                u.raw,
             ])?;
             Ok(Some(u.id))
         }
         Decision::DeleteUser { id, deleted_at } => {
             conn.prepare_cached(
                 "INSERT INTO users (id, deleted_at, last_event_id) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (id) DO UPDATE SET deleted_at = ?2, last_event_id = ?3",
+                 ON CONFLICT (id) DO UPDATE SET deleted_at = ?2",
             )?
             .execute(params![id, deleted_at, event_id])?;
             Ok(Some(id))
         }
-        Decision::UpsertSession { session: s, sign_in } => {
+        Decision::UpsertSession {
+            session: s,
+            sign_in,
+        } => {
             conn.prepare_cached(
                 "INSERT INTO sessions (id, user_id, client_id, status, created_at, updated_at, \
-                 last_active_at, expire_at, last_event_id, raw) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+                 last_active_at, expire_at, last_event_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
                  ON CONFLICT (id) DO UPDATE SET user_id = ?2, client_id = ?3, status = ?4, \
                  created_at = ?5, updated_at = ?6, last_active_at = ?7, expire_at = ?8, \
-                 last_event_id = ?9, raw = ?10",
+                 last_event_id = ?9",
             )?
             .execute(params![
                 s.id,
@@ -264,7 +281,6 @@ fn apply(conn: &Connection, decision: Decision, event_id: i64) -> rusqlite::Resu
                 s.last_active_at,
                 s.expire_at,
                 event_id,
-                s.raw,
             ])?;
             let Some(at) = sign_in else {
                 return Ok(None);

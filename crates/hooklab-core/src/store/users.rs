@@ -59,7 +59,7 @@ pub struct SessionRow {
 pub struct UserDetail {
     /// The row.
     pub user: UserRow,
-    /// The user object exactly as last received.
+    /// The user object exactly as received in the event that last wrote the row.
     pub raw: Option<String>,
     /// Sessions, newest first.
     pub sessions: Vec<SessionRow>,
@@ -120,11 +120,18 @@ pub fn list_users(
     );
     let mut items = conn
         .prepare_cached(&sql)?
-        .query_map(params![before, pattern, i64::from(limit) + 1], user_from_row)?
+        .query_map(
+            params![before, pattern, i64::from(limit) + 1],
+            user_from_row,
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
-    let next_cursor = if more { items.last().map(|u| u.seq) } else { None };
+    let next_cursor = if more {
+        items.last().map(|u| u.seq)
+    } else {
+        None
+    };
     Ok(UserPage { items, next_cursor })
 }
 
@@ -140,13 +147,17 @@ pub fn count_users(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
 
 /// One user with sessions and timeline (the latest 200 events).
 pub fn get_user(conn: &Connection, id: &str) -> rusqlite::Result<Option<UserDetail>> {
-    let Some((user, raw)) = conn
-        .prepare_cached(&format!("SELECT {USER_COLUMNS}, raw FROM users WHERE id = ?1"))?
-        .query_row([id], |r| Ok((user_from_row(r)?, r.get(15)?)))
+    let Some((user, body)) = conn
+        .prepare_cached(&format!(
+            "SELECT {USER_COLUMNS}, (SELECT body FROM events WHERE events.id = users.last_event_id) \
+             FROM users WHERE id = ?1"
+        ))?
+        .query_row([id], |r| Ok((user_from_row(r)?, r.get::<_, Option<Vec<u8>>>(15)?)))
         .optional()?
     else {
         return Ok(None);
     };
+    let raw = body.as_deref().and_then(crate::clerk::raw_data);
     let sessions = conn
         .prepare_cached(
             "SELECT id, status, created_at, updated_at FROM sessions WHERE user_id = ?1 \

@@ -79,33 +79,54 @@ fn run_writer(
     }
 }
 
+/// Commits the batch in one transaction. Should any request's writes fail, the batch is rolled
+/// back and retried with each request in its own savepoint, so one bad request cannot fail the
+/// others; the common path pays for no savepoints.
 fn commit_batch(conn: &Connection, batch: &mut Vec<Pending>, bus: &broadcast::Sender<BusEvent>) {
-    if let Err(e) = run(conn, "BEGIN IMMEDIATE") {
-        let err = StoreError::from_write(&e);
-        for (_, reply) in batch.drain(..) {
-            let _ = reply.send(Err(err.clone()));
+    let results = match in_transaction(conn, batch, |event| record(conn, event), true) {
+        Ok(results) if results.iter().any(Result::is_err) => {
+            in_transaction(conn, batch, |event| record_in_savepoint(conn, event), false)
         }
-        return;
+        other => other,
+    };
+    match results {
+        Ok(results) => {
+            for ((_, reply), result) in batch.drain(..).zip(results) {
+                let answer = result.map_err(|e| StoreError::from_write(&e));
+                if let Ok(recorded) = &answer {
+                    publish(bus, recorded);
+                }
+                let _ = reply.send(answer);
+            }
+        }
+        Err(e) => {
+            let err = StoreError::from_write(&e);
+            for (_, reply) in batch.drain(..) {
+                let _ = reply.send(Err(err.clone()));
+            }
+        }
     }
-    let results: Vec<rusqlite::Result<Recorded>> = batch
-        .iter()
-        .map(|(event, _)| record_in_savepoint(conn, event))
-        .collect();
+}
+
+/// Runs `each` over the batch inside BEGIN … COMMIT. With `all_or_nothing`, any failure rolls
+/// the whole batch back (the caller then retries with savepoints).
+fn in_transaction(
+    conn: &Connection,
+    batch: &[Pending],
+    each: impl Fn(&NewEvent) -> rusqlite::Result<Recorded>,
+    all_or_nothing: bool,
+) -> rusqlite::Result<Vec<rusqlite::Result<Recorded>>> {
+    run(conn, "BEGIN IMMEDIATE")?;
+    let results: Vec<_> = batch.iter().map(|(event, _)| each(event)).collect();
+    if all_or_nothing && results.iter().any(Result::is_err) {
+        let _ = run(conn, "ROLLBACK");
+        return Ok(results);
+    }
     if let Err(e) = run(conn, "COMMIT") {
         let _ = run(conn, "ROLLBACK");
-        let err = StoreError::from_write(&e);
-        for (_, reply) in batch.drain(..) {
-            let _ = reply.send(Err(err.clone()));
-        }
-        return;
+        return Err(e);
     }
-    for ((_, reply), result) in batch.drain(..).zip(results) {
-        let answer = result.map_err(|e| StoreError::from_write(&e));
-        if let Ok(recorded) = &answer {
-            publish(bus, recorded);
-        }
-        let _ = reply.send(answer);
-    }
+    Ok(results)
 }
 
 /// One request's writes either all land or none do, without failing its batch-mates.

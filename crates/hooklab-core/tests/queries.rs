@@ -1,0 +1,315 @@
+//! The store queries the log and user views run, over events that arrived through HTTP:
+//! `list_events` filters and cursor paging, `get_user`'s timeline, `list_users` search.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{
+    Harness, OTHER_SECRET, WEBHOOK_PATH, fixture, headers_without, now_ms, signed, signed_with,
+    user_of,
+};
+use hooklab_core::send::SignOptions;
+use hooklab_core::store::EventFilter;
+
+/// The row ids of the requests [`populate`] sent.
+struct Sent {
+    a: String,
+    b: String,
+    c: String,
+    a_updated: i64,
+    a_created_stale: i64,
+    b_created: i64,
+    c_wrong_secret: i64,
+    missing_header: i64,
+    a_email: i64,
+    wrong_path: i64,
+    a_session: i64,
+}
+
+/// Three users' worth of events, accepted and refused, sent one after another.
+async fn populate(h: &Harness) -> Sent {
+    let start = now_ms() - 5 * 60_000;
+    let a_created = fixture("user.created", None, start);
+    let a = user_of(&a_created);
+    let a_updated = fixture("user.updated", Some(&a), start + 60_000);
+    let b_created = fixture("user.created", None, start + 120_000);
+    let c_created = fixture("user.created", None, start + 180_000);
+    let a_email = fixture("email.created", Some(&a), start + 200_000);
+    let a_session = fixture("session.created", Some(&a), start + 240_000);
+    let send = |body: String, want: u16| async move {
+        let reply = h.deliver(&signed(body)).await;
+        assert_eq!(reply.status, want, "{}", reply.body);
+        reply.id()
+    };
+    let a_updated = send(a_updated.body, 200).await;
+    let a_created_stale = send(a_created.body, 200).await;
+    let b_created_id = send(b_created.body.clone(), 200).await;
+    let wrong = signed_with(c_created.body.clone(), OTHER_SECRET, SignOptions::default());
+    let c_wrong_secret = h.deliver(&wrong).await;
+    assert_eq!(c_wrong_secret.status, 401);
+    let unsigned = signed(b_created.body.clone());
+    let missing = h
+        .post(
+            WEBHOOK_PATH,
+            &headers_without(&unsigned, "svix-signature"),
+            unsigned.body.clone(),
+        )
+        .await;
+    assert_eq!(missing.status, 400);
+    let a_email = send(a_email.body, 200).await;
+    let lost = h
+        .post(
+            "/hooks/clerk-old",
+            &headers_without(&unsigned, "svix-id"),
+            unsigned.body.clone(),
+        )
+        .await;
+    assert_eq!(lost.status, 404);
+    let a_session = send(a_session.body, 200).await;
+    Sent {
+        a,
+        b: user_of(&b_created),
+        c: user_of(&c_created),
+        a_updated,
+        a_created_stale,
+        b_created: b_created_id,
+        c_wrong_secret: c_wrong_secret.id(),
+        missing_header: missing.id(),
+        a_email,
+        wrong_path: lost.id(),
+        a_session,
+    }
+}
+
+async fn ids(h: &Harness, filter: EventFilter) -> Vec<i64> {
+    let page = h.events(filter).await;
+    assert_eq!(page.next_cursor, None, "one page expected");
+    page.items.iter().map(|e| e.id).collect()
+}
+
+/// Newest first, as the log lists them.
+fn newest_first(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_events_filters_by_type_outcome_user_and_text() {
+    let h = Harness::start().await;
+    let s = populate(&h).await;
+    let by = |f: fn(&mut EventFilter)| {
+        let mut filter = EventFilter::default();
+        f(&mut filter);
+        filter
+    };
+
+    // Refused requests are listed under the type their body claims.
+    assert_eq!(
+        ids(&h, by(|f| f.event_type = Some("user.created".into()))).await,
+        newest_first(vec![
+            s.a_created_stale,
+            s.b_created,
+            s.c_wrong_secret,
+            s.missing_header,
+            s.wrong_path
+        ])
+    );
+    assert_eq!(
+        ids(&h, by(|f| f.outcome = Some("stale".into()))).await,
+        [s.a_created_stale]
+    );
+    assert_eq!(
+        ids(&h, by(|f| f.outcome = Some("signature_mismatch".into()))).await,
+        [s.c_wrong_secret]
+    );
+    assert_eq!(
+        ids(&h, by(|f| f.outcome = Some("failed".into()))).await,
+        newest_first(vec![s.c_wrong_secret, s.missing_header, s.wrong_path])
+    );
+    assert_eq!(
+        ids(&h, by(|f| f.outcome = Some("ignored".into()))).await,
+        [s.a_email]
+    );
+    let about_a = EventFilter {
+        user_id: Some(s.a.clone()),
+        ..EventFilter::default()
+    };
+    assert_eq!(
+        ids(&h, about_a.clone()).await,
+        newest_first(vec![s.a_updated, s.a_created_stale, s.a_email, s.a_session])
+    );
+    assert_eq!(
+        ids(
+            &h,
+            EventFilter {
+                event_type: Some("user.created".into()),
+                ..about_a
+            }
+        )
+        .await,
+        [s.a_created_stale],
+        "filters combine"
+    );
+    // C's only event was refused; it is still found under the user it claims.
+    assert_eq!(
+        ids(
+            &h,
+            EventFilter {
+                user_id: Some(s.c.clone()),
+                ..EventFilter::default()
+            }
+        )
+        .await,
+        [s.c_wrong_secret]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_events_text_matches_ids_paths_and_bodies() {
+    let h = Harness::start().await;
+    let s = populate(&h).await;
+    let text = |t: &str| EventFilter {
+        text: Some(t.to_owned()),
+        ..EventFilter::default()
+    };
+
+    // B's id is in its user.created body and user_id, and in the bodies of the two refused
+    // requests that carried that body.
+    assert_eq!(
+        ids(&h, text(&s.b)).await,
+        newest_first(vec![s.b_created, s.missing_header, s.wrong_path])
+    );
+    // An unverified request is found by what its body says.
+    assert_eq!(ids(&h, text(&s.c)).await, [s.c_wrong_secret]);
+    assert_eq!(ids(&h, text("alex.work@example.com")).await, [s.a_updated]);
+    assert_eq!(ids(&h, text("clerk-old")).await, [s.wrong_path]);
+    assert_eq!(ids(&h, text("email.created")).await, [s.a_email]);
+    // LIKE wildcards in the search text are literal characters.
+    assert!(ids(&h, text("alex%sample")).await.is_empty());
+    assert!(ids(&h, text("alex_sample@")).await.is_empty());
+    assert!(ids(&h, text("no such thing")).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cursor_paging_returns_every_event_exactly_once() {
+    let h = Harness::start().await;
+    populate(&h).await;
+    let all: Vec<i64> = h.all_events().await.iter().map(|e| e.id).collect();
+    assert_eq!(all.len(), 8);
+    assert_eq!(all, newest_first(all.clone()));
+
+    for limit in [1, 3, 8] {
+        let mut seen = Vec::new();
+        let mut before = None;
+        let mut pages = 0;
+        loop {
+            let page = h
+                .events(EventFilter {
+                    before,
+                    limit: Some(limit),
+                    ..EventFilter::default()
+                })
+                .await;
+            pages += 1;
+            assert!(page.items.len() <= limit as usize);
+            seen.extend(page.items.iter().map(|e| e.id));
+            match page.next_cursor {
+                Some(cursor) => before = Some(cursor),
+                None => break,
+            }
+            assert!(pages <= all.len(), "paging does not end");
+        }
+        assert_eq!(seen, all, "limit {limit}");
+        assert_eq!(seen.iter().collect::<HashSet<_>>().len(), seen.len());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cursor_paging_keeps_the_filter() {
+    let h = Harness::start().await;
+    let s = populate(&h).await;
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = h
+            .events(EventFilter {
+                outcome: Some("failed".into()),
+                before,
+                limit: Some(1),
+                ..EventFilter::default()
+            })
+            .await;
+        seen.extend(page.items.iter().map(|e| e.id));
+        match page.next_cursor {
+            Some(cursor) if seen.len() < 10 => before = Some(cursor),
+            _ => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        newest_first(vec![s.c_wrong_secret, s.missing_header, s.wrong_path])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_user_returns_the_timeline_of_its_events() {
+    let h = Harness::start().await;
+    let s = populate(&h).await;
+
+    let a = h.existing_user(&s.a).await;
+    let timeline: Vec<i64> = a.timeline.iter().map(|e| e.id).collect();
+    assert_eq!(
+        timeline,
+        newest_first(vec![s.a_updated, s.a_created_stale, s.a_email, s.a_session])
+    );
+    let kinds: Vec<&str> = a.timeline.iter().map(|e| e.sync.code()).collect();
+    assert_eq!(kinds, ["applied", "ignored", "stale", "applied"]);
+    assert_eq!(a.sessions.len(), 1);
+    assert!(a.raw.as_deref().unwrap_or_default().contains(&s.a));
+    assert_eq!(a.user.last_event_id, s.a_updated, "the latest user write");
+
+    // The timeline also shows the refused requests whose body claims to be about B, marked
+    // as not verified; only the verified one wrote the row.
+    let b = h.existing_user(&s.b).await;
+    let b_timeline: Vec<(i64, &str)> = b
+        .timeline
+        .iter()
+        .map(|e| (e.id, e.verification.as_str()))
+        .collect();
+    assert_eq!(
+        b_timeline,
+        [
+            (s.wrong_path, "missing_header"),
+            (s.missing_header, "missing_header"),
+            (s.b_created, "verified"),
+        ]
+    );
+    assert_eq!(b.user.last_event_id, s.b_created);
+    assert!(
+        h.user(&s.c).await.is_none(),
+        "an unverified user.created syncs nothing"
+    );
+    assert!(h.user("user_unknown").await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_users_and_counts_reflect_the_synced_users() {
+    let h = Harness::start().await;
+    let s = populate(&h).await;
+
+    assert_eq!(h.user_counts().await, (2, 0));
+    let ids = |page: hooklab_core::store::UserPage| -> Vec<String> {
+        page.items.into_iter().map(|u| u.id).collect()
+    };
+    assert_eq!(
+        ids(h.users(None).await),
+        [s.b.as_str(), s.a.as_str()],
+        "newest first"
+    );
+    assert_eq!(ids(h.users(Some("alex.work")).await), [s.a.as_str()]);
+    assert_eq!(ids(h.users(Some("Alexandra Sample")).await), [s.a.as_str()]);
+    assert!(ids(h.users(Some("nobody@example.com")).await).is_empty());
+}
