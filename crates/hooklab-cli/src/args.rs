@@ -1,0 +1,183 @@
+//! The command line: every command, its flags and their help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Receive, verify and sync Clerk webhooks locally.
+#[derive(Debug, Parser)]
+#[command(name = "hooklab", version, about, long_about = None)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The SQLite database [env: HOOKLAB_DB; default: the OS data dir]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The settings file [env: HOOKLAB_CONFIG; default: the OS config dir]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Signing secret (whsec_…); repeat for current and previous during a rotation.
+    /// Else CLERK_WEBHOOK_SECRET / CLERK_WEBHOOK_SIGNING_SECRET, else the settings file.
+    #[arg(long = "secret", global = true, value_name = "WHSEC")]
+    pub secrets: Vec<String>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the receiver on loopback and print one line per event.
+    Serve(ServeArgs),
+    /// Sign a fixture like Svix does and post it.
+    Send(SendArgs),
+    /// List the fixtures `send` knows.
+    Fixtures,
+    /// Captured events, newest first.
+    Events(EventsArgs),
+    /// One event in full: headers, body, verification, sync.
+    Event {
+        /// The svix-id (msg_…) or the event number.
+        key: String,
+    },
+    /// Synced users, newest first.
+    Users(UsersArgs),
+    /// One user with its sessions and the timeline of its events.
+    User {
+        /// The user id (user_…).
+        id: String,
+    },
+    /// Settings file: show it, or store a secret.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Drive the receiver with a realistic signed load and print throughput and latency.
+    Bench(BenchArgs),
+}
+
+/// `hooklab serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one) [default: settings, else 8787]
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// The webhook path [default: settings, else /api/webhooks/clerk]
+    #[arg(long)]
+    pub path: Option<String>,
+    /// SQLite synchronous for the writer: normal (survives kill -9) or full (also power loss).
+    #[arg(long, value_name = "normal|full")]
+    pub synchronous: Option<hooklab_core::store::Synchronous>,
+}
+
+/// `hooklab send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// A fixture name (see `hooklab fixtures`) or a path to an event JSON file.
+    pub fixture: String,
+    /// Where to post [default: the local receiver, http://127.0.0.1:<port><path>]
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+    /// Make the event about this user (default: a fresh user id).
+    #[arg(long, value_name = "USER_ID")]
+    pub user_id: Option<String>,
+    /// Sign with a wrong key, as a misconfigured secret would.
+    #[arg(long)]
+    pub bad_signature: bool,
+    /// Shift svix-timestamp by this many seconds (e.g. -600 to test clock skew).
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    pub timestamp_offset: Option<i64>,
+    /// Send the same message this many times (redeliveries keep the svix-id).
+    #[arg(long, default_value_t = 1)]
+    pub times: u32,
+}
+
+/// `hooklab events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only this event type (user.created, …).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub event_type: Option<String>,
+    /// Only this outcome: failed, verified, signature_mismatch, applied, stale, duplicate, …
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// Only events about this user.
+    #[arg(long, value_name = "USER_ID")]
+    pub user: Option<String>,
+    /// Text in the svix-id, type, user id, path or body.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Page size.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Continue after this cursor (printed at the end of a page).
+    #[arg(long)]
+    pub before: Option<i64>,
+}
+
+/// `hooklab users`.
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// Text in the id, emails, phone, username or name.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Page size.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Continue after this cursor.
+    #[arg(long)]
+    pub before: Option<i64>,
+}
+
+/// `hooklab config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Show the settings (secrets masked) and where each value comes from.
+    Show,
+    /// Store a signing secret as the current one; `--keep-previous` keeps the old one valid
+    /// (Clerk keeps the old secret valid for 24 h after a rotation).
+    SetSecret {
+        /// The new whsec_… secret.
+        secret: String,
+        /// Keep the current secret as the previous one.
+        #[arg(long)]
+        keep_previous: bool,
+    },
+    /// Forget every stored secret.
+    ClearSecrets,
+    /// Store the webhook path.
+    SetPath {
+        /// E.g. /api/webhooks/clerk.
+        path: String,
+    },
+    /// Store the port.
+    SetPort {
+        /// E.g. 8787.
+        port: u16,
+    },
+}
+
+/// `hooklab bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Total signed requests.
+    #[arg(long, default_value_t = 20_000)]
+    pub events: usize,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Print a line every this many events.
+    #[arg(long, default_value_t = 20_000)]
+    pub report_every: usize,
+    /// SQLite synchronous.
+    #[arg(long, default_value = "normal")]
+    pub synchronous: hooklab_core::store::Synchronous,
+}

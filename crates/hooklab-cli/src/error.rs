@@ -1,0 +1,65 @@
+//! What a command can fail with, printed as a message and a hint, never a panic.
+
+use hooklab_core::client::SendError;
+use hooklab_core::fixtures::TemplateError;
+use hooklab_core::secret::SecretError;
+use hooklab_core::settings::SettingsError;
+use hooklab_core::store::StoreError;
+
+/// A command's failure.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Settings file problem.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// A secret that does not parse.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// Database problem.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Nothing answered a send.
+    #[error(transparent)]
+    Send(#[from] SendError),
+    /// A fixture that is not an event.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// Anything the user can fix by changing the command.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+    },
+    /// An I/O failure (binding a port, reading a file).
+    #[error("{0}")]
+    Io(String),
+    /// The command ran, but what it checked is not right (a send answered non-2xx, a
+    /// benchmark found wrong users).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    /// A usage error with a hint.
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Secret(e) => Some(e.hint().to_owned()),
+            Self::Store(e) => e.hint().map(str::to_owned),
+            Self::Send(SendError::Unreachable { .. }) => {
+                Some("Is the receiver running? Start it with `hooklab serve`, or pass --to.".into())
+            }
+            Self::Usage { hint, .. } => hint.clone(),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Text and JSON output shared by the commands: times, column tables, outcome labels.
+
+use hooklab_core::store::EventSummary;
+use serde::Serialize;
+
+/// Prints a value as one line of JSON.
+pub fn print_json<T: Serialize>(value: &T) {
+    match serde_json::to_string(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("error: cannot encode output: {e}"),
+    }
+}
+
+/// Unix ms as `2026-11-23 09:31:38.123` (UTC).
+pub fn time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+    )
+}
+
+/// An optional Unix ms time, or `-`.
+pub fn opt_time(ms: Option<i64>) -> String {
+    ms.map_or_else(|| "-".to_owned(), time)
+}
+
+/// Cuts text to `width` characters with an ellipsis.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// Prints rows as left-aligned columns sized to their content.
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header.iter().map(|h| (*h).to_owned()).collect());
+    for row in rows {
+        line(row.clone());
+    }
+}
+
+/// The one-line form of an event, as `serve` prints it and `events` lists it.
+pub fn event_line(e: &EventSummary) -> Vec<String> {
+    vec![
+        e.id.to_string(),
+        time(e.received_at),
+        e.status.to_string(),
+        e.event_type
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", e.method, fit(&e.path, 28))),
+        e.svix_id.clone().unwrap_or_else(|| "-".into()),
+        e.verification.clone(),
+        sync_label(e),
+        e.user_id.clone().unwrap_or_else(|| "-".into()),
+    ]
+}
+
+/// Column names matching `event_line`.
+pub const EVENT_HEADER: [&str; 8] = [
+    "#",
+    "received (UTC)",
+    "status",
+    "type",
+    "svix-id",
+    "verification",
+    "sync",
+    "user",
+];
+
+/// `applied`, or `duplicate ×3` for a message delivered three times.
+pub fn sync_label(e: &EventSummary) -> String {
+    if e.delivery_count > 1 {
+        format!("{} ×{}", e.sync.code(), e.delivery_count)
+    } else {
+        e.sync.code().to_owned()
+    }
+}

@@ -1,0 +1,219 @@
+//! `hooklab events | event | users | user`: read the database, also while `serve` runs.
+
+use hooklab_core::store::{
+    EventFilter, get_event, get_user, list_events, list_users, open_for_reading,
+};
+
+use crate::args::{EventsArgs, UsersArgs};
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output::{EVENT_HEADER, event_line, fit, opt_time, print_json, print_table, time};
+
+/// Lists events newest first.
+pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
+    let conn = open_for_reading(&ctx.db)?;
+    let filter = EventFilter {
+        event_type: args.event_type,
+        outcome: args.outcome,
+        user_id: args.user,
+        text: args.search,
+        before: args.before,
+        limit: Some(args.limit),
+    };
+    let page = list_events(&conn, &filter).map_err(hooklab_core::store::StoreError::from)?;
+    if ctx.json {
+        print_json(&page);
+        return Ok(());
+    }
+    if page.items.is_empty() {
+        println!("No events match. Send one with `hooklab send user.created`.");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = page.items.iter().map(event_line).collect();
+    print_table(&EVENT_HEADER, &rows);
+    if let Some(cursor) = page.next_cursor {
+        println!("… more: --before {cursor}");
+    }
+    Ok(())
+}
+
+/// Shows one event in full.
+pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
+    let conn = open_for_reading(&ctx.db)?;
+    let Some(event) = get_event(&conn, key).map_err(hooklab_core::store::StoreError::from)? else {
+        return Err(CliError::usage(
+            format!("no event {key}"),
+            "Pass a svix-id (msg_…) or an event number from `hooklab events`.",
+        ));
+    };
+    if ctx.json {
+        let mut value = serde_json::to_value(&event).unwrap_or_default();
+        if let Some(map) = value.as_object_mut() {
+            map.insert("body".into(), event.body_text().into());
+        }
+        print_json(&value);
+        return Ok(());
+    }
+    let s = &event.summary;
+    println!(
+        "Event {}  {}  {}",
+        s.id,
+        s.svix_id.as_deref().unwrap_or("(no svix-id)"),
+        match (&s.event_type, s.verification == "verified") {
+            (Some(kind), true) => kind.clone(),
+            (Some(kind), false) => format!("claims {kind} (NOT verified)"),
+            (None, _) => "(not a Clerk event)".to_owned(),
+        }
+    );
+    println!(
+        "  received      {} UTC via {:?}{}",
+        time(s.received_at),
+        s.source,
+        s.remote_addr
+            .as_deref()
+            .map(|a| format!(" from {a}"))
+            .unwrap_or_default()
+    );
+    if s.delivery_count > 1 {
+        println!(
+            "  deliveries    {} (latest {} UTC)",
+            s.delivery_count,
+            time(s.last_delivery_at)
+        );
+    }
+    println!(
+        "  request       {} {} → answered {}",
+        s.method, s.path, s.status
+    );
+    let verification = match &event.verification_detail {
+        hooklab_core::verify::Verification::Verified { secret, origin, .. } => {
+            format!("verified with {secret} (from {})", origin.label())
+        }
+        other => other.code().to_owned(),
+    };
+    println!("  verification  {verification}");
+    println!("  sync          {}: {}", s.sync.code(), s.sync_detail);
+    if let Some(hint) = &s.hint {
+        println!("  hint          {hint}");
+    }
+    println!("Headers");
+    for (name, value) in &event.headers {
+        println!("  {name}: {value}");
+    }
+    println!("Body ({} bytes)", s.body_size);
+    println!("{}", event.body_pretty());
+    Ok(())
+}
+
+/// Lists users newest first.
+pub fn users(ctx: &Context, args: UsersArgs) -> Result<(), CliError> {
+    let conn = open_for_reading(&ctx.db)?;
+    let page = list_users(&conn, args.search.as_deref(), args.before, args.limit)
+        .map_err(hooklab_core::store::StoreError::from)?;
+    if ctx.json {
+        print_json(&page);
+        return Ok(());
+    }
+    if page.items.is_empty() {
+        println!("No users yet. They appear when user.created / user.updated events are verified.");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = page
+        .items
+        .iter()
+        .map(|u| {
+            let name = [u.first_name.as_deref(), u.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            vec![
+                u.id.clone(),
+                u.primary_email
+                    .clone()
+                    .or_else(|| u.primary_phone.clone())
+                    .unwrap_or_else(|| "-".into()),
+                u.username.clone().unwrap_or_else(|| "-".into()),
+                fit(&name, 24),
+                opt_time(u.updated_at),
+                opt_time(u.last_sign_in_at),
+                u.deleted_at
+                    .map_or_else(|| "active".to_owned(), |at| format!("deleted {}", time(at))),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "id",
+            "email / phone",
+            "username",
+            "name",
+            "updated (UTC)",
+            "last sign-in",
+            "state",
+        ],
+        &rows,
+    );
+    if let Some(cursor) = page.next_cursor {
+        println!("… more: --before {cursor}");
+    }
+    Ok(())
+}
+
+/// Shows one user, its sessions and its events.
+pub fn user(ctx: &Context, id: &str) -> Result<(), CliError> {
+    let conn = open_for_reading(&ctx.db)?;
+    let Some(detail) = get_user(&conn, id).map_err(hooklab_core::store::StoreError::from)? else {
+        return Err(CliError::usage(
+            format!("no user {id}"),
+            "Users who signed up before the endpoint existed are never sent; list users with `hooklab users`.",
+        ));
+    };
+    if ctx.json {
+        print_json(&detail);
+        return Ok(());
+    }
+    let u = &detail.user;
+    println!("User {}", u.id);
+    if let Some(at) = u.deleted_at {
+        println!(
+            "  DELETED at {} UTC (tombstone: later events cannot bring it back)",
+            time(at)
+        );
+    }
+    println!(
+        "  emails        {}",
+        if u.emails.is_empty() {
+            "-".to_owned()
+        } else {
+            u.emails.join(", ")
+        }
+    );
+    println!(
+        "  phone         {}",
+        u.primary_phone.as_deref().unwrap_or("-")
+    );
+    println!("  username      {}", u.username.as_deref().unwrap_or("-"));
+    println!(
+        "  name          {} {}",
+        u.first_name.as_deref().unwrap_or(""),
+        u.last_name.as_deref().unwrap_or("")
+    );
+    println!("  created       {}", opt_time(u.created_at));
+    println!("  updated       {}", opt_time(u.updated_at));
+    println!("  last sign-in  {}", opt_time(u.last_sign_in_at));
+    println!("  metadata      {}", u.public_metadata);
+    println!("Sessions ({})", detail.sessions.len());
+    for s in &detail.sessions {
+        println!(
+            "  {}  {}  signed in {}",
+            s.id,
+            s.status.as_deref().unwrap_or("-"),
+            opt_time(s.created_at)
+        );
+    }
+    println!("Timeline");
+    let rows: Vec<Vec<String>> = detail.timeline.iter().map(event_line).collect();
+    print_table(&EVENT_HEADER, &rows);
+    Ok(())
+}
