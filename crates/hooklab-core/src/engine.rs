@@ -103,6 +103,11 @@ impl Engine {
         self.inner.bus.subscribe()
     }
 
+    /// Publishes an announcement (the tunnel supervisor reports its state this way).
+    pub fn publish(&self, event: BusEvent) {
+        let _ = self.inner.bus.send(event);
+    }
+
     /// The store, for queries.
     pub fn store(&self) -> &Store {
         &self.inner.store
