@@ -167,12 +167,16 @@ impl Engine {
         let now_secs = capture.received_ms.div_euclid(1000);
         let expected = self.inner.webhook_path.as_str();
         // A refused request still shows the type and user it claims to be about.
-        let refuse = |capture: Capture, status: u16, verification, detail: String, hint| NewEvent {
-            event: parse_event(&capture.body).ok(),
-            capture,
-            status,
-            verification,
-            unsynced: Some((SyncOutcome::new(SyncKind::NotSynced, detail), Some(hint))),
+        let refuse = |capture: Capture, status: u16, verification, detail: String, hint| {
+            let claimed = parse_event(&capture.body).ok();
+            let outcome = SyncOutcome::new(SyncKind::NotSynced, detail);
+            NewEvent::new(
+                capture,
+                status,
+                verification,
+                claimed,
+                Some((outcome, Some(hint))),
+            )
         };
         if capture.route() != expected {
             let verification = if capture.incomplete.is_none() {
@@ -242,22 +246,17 @@ impl Engine {
             );
         }
         match parse_event(&capture.body) {
-            Ok(event) => NewEvent {
-                capture,
-                status: 200,
-                verification,
-                event: Some(event),
-                unsynced: None,
-            },
+            Ok(event) => NewEvent::new(capture, 200, verification, Some(event), None),
             Err(e) => {
                 let hint = format!("The signature is valid, but {e}.");
-                NewEvent {
+                let outcome = SyncOutcome::new(SyncKind::Error, e.to_string());
+                NewEvent::new(
                     capture,
-                    status: 400,
+                    400,
                     verification,
-                    event: None,
-                    unsynced: Some((SyncOutcome::new(SyncKind::Error, e.to_string()), Some(hint))),
-                }
+                    None,
+                    Some((outcome, Some(hint))),
+                )
             }
         }
     }

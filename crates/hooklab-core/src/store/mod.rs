@@ -206,7 +206,9 @@ impl Store {
             .send(Job::Record(Box::new(event), reply))
             .await
             .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        let (result, event) = answer.await.map_err(|_| StoreError::Closed)?;
+        drop(event);
+        result
     }
 
     /// Runs a query on a fresh read connection off the async threads.

@@ -7,21 +7,49 @@ use super::events::{EventSummary, SUMMARY_COLUMNS, summary_from_row};
 use crate::capture::{Capture, encode_headers};
 use crate::clerk::{ClerkEvent, Payload};
 use crate::sync::{Decision, Known, StoredUser, SyncKind, SyncOutcome, decide};
-use crate::verify::Verification;
+use crate::verify::{SvixHeaders, Verification};
 
-/// A judged request on its way to the store.
+/// A judged request on its way to the store. Everything derivable is computed here, on the
+/// request's own task, so the single writer thread only runs SQL.
 #[derive(Debug)]
 pub struct NewEvent {
-    /// The request as received.
-    pub capture: Capture,
-    /// The status to answer with when this is not a redelivery.
-    pub status: u16,
-    /// Signature check outcome.
-    pub verification: Verification,
-    /// The parsed event when the body is one (for an unverified request: what it claims).
-    pub event: Option<ClerkEvent>,
-    /// The outcome when sync is not attempted (refused or unverified request), and its hint.
-    pub unsynced: Option<(SyncOutcome, Option<String>)>,
+    capture: Capture,
+    status: u16,
+    verification: Verification,
+    event: Option<ClerkEvent>,
+    unsynced: Option<(SyncOutcome, Option<String>)>,
+    svix_id: Option<String>,
+    svix_timestamp: Option<i64>,
+    raw_headers: Vec<u8>,
+    verification_json: String,
+    remote_addr: Option<String>,
+}
+
+impl NewEvent {
+    /// A judged request: the status to answer when it is not a redelivery, the signature
+    /// outcome, the parsed event when the body is one (for an unverified request: what it
+    /// claims), and the outcome and hint when sync is not attempted.
+    pub fn new(
+        capture: Capture,
+        status: u16,
+        verification: Verification,
+        event: Option<ClerkEvent>,
+        unsynced: Option<(SyncOutcome, Option<String>)>,
+    ) -> Self {
+        let svix = SvixHeaders::read(&capture.headers);
+        Self {
+            svix_timestamp: svix.timestamp_secs(),
+            svix_id: svix.id,
+            raw_headers: encode_headers(&capture.headers),
+            verification_json: serde_json::to_string(&verification).unwrap_or_default(),
+            remote_addr: capture.remote.map(|a| a.to_string()),
+            capture,
+            status,
+            verification,
+            event,
+            unsynced,
+        }
+    }
 }
 
 /// What the store did with a request.
@@ -37,7 +65,7 @@ pub struct Recorded {
 
 /// Records one request; the caller owns the transaction.
 pub(crate) fn record(conn: &Connection, new: &NewEvent) -> rusqlite::Result<Recorded> {
-    let svix_id = svix_id(&new.capture);
+    let svix_id = new.svix_id.clone();
     // Only a verified delivery at the webhook path claims its message; a wrong-path attempt
     // must not make the retry at the right path look like a redelivery.
     if new.verification.is_verified()
@@ -81,10 +109,6 @@ pub(crate) fn record(conn: &Connection, new: &NewEvent) -> rusqlite::Result<Reco
         duplicate: None,
         user_changed,
     })
-}
-
-fn svix_id(capture: &Capture) -> Option<String> {
-    crate::verify::SvixHeaders::read(&capture.headers).id
 }
 
 fn bump_redelivery(
@@ -162,14 +186,11 @@ fn insert_event(
     hint: Option<String>,
 ) -> rusqlite::Result<EventSummary> {
     let c = &new.capture;
-    let svix_timestamp = crate::verify::SvixHeaders::read(&c.headers).timestamp_secs();
     let (event_type, user_id) = match &new.event {
         Some(e) => (Some(e.kind.clone()), e.user_id().map(str::to_owned)),
         None => (None, None),
     };
-    let detail = serde_json::to_string(&new.verification).unwrap_or_default();
     let body_size = i64::try_from(c.body_size).unwrap_or(i64::MAX);
-    let remote_addr = c.remote.map(|a| a.to_string());
     conn.prepare_cached(
         "INSERT INTO events (received_at, source, remote_addr, method, path, status, svix_id, \
          svix_timestamp, event_type, user_id, verification, sync, delivery_count, \
@@ -180,33 +201,33 @@ fn insert_event(
     .execute(params![
         c.received_ms,
         c.source.code(),
-        remote_addr,
+        new.remote_addr,
         c.method,
         c.path,
         new.status,
         svix_id,
-        svix_timestamp,
+        new.svix_timestamp,
         event_type,
         user_id,
         new.verification.code(),
         sync.kind.code(),
         body_size,
-        detail,
+        new.verification_json,
         sync.detail,
         hint,
-        encode_headers(&c.headers),
+        new.raw_headers,
         c.body.as_ref(),
     ])?;
     Ok(EventSummary {
         id: conn.last_insert_rowid(),
         received_at: c.received_ms,
         source: c.source,
-        remote_addr,
+        remote_addr: new.remote_addr.clone(),
         method: c.method.clone(),
         path: c.path.clone(),
         status: new.status,
         svix_id,
-        svix_timestamp,
+        svix_timestamp: new.svix_timestamp,
         event_type,
         user_id,
         verification: new.verification.code().to_owned(),

@@ -2,6 +2,8 @@
 //! at that moment in one transaction (group commit), answering each only after the commit.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -18,13 +20,17 @@ const MAX_BATCH: usize = 512;
 
 /// Work for the writer.
 pub(crate) enum Job {
-    /// Record one request and answer when it is committed.
-    Record(Box<NewEvent>, oneshot::Sender<Result<Recorded, StoreError>>),
+    /// Record one request and answer when it is committed. The request comes back with the
+    /// answer so that freeing it happens on its own task, not on the writer.
+    Record(Box<NewEvent>, oneshot::Sender<Answer>),
     /// Finish, checkpoint, and stop.
     Close(oneshot::Sender<()>),
 }
 
-type Pending = (Box<NewEvent>, oneshot::Sender<Result<Recorded, StoreError>>);
+/// The outcome, and the request handed back.
+pub(crate) type Answer = (Result<Recorded, StoreError>, Box<NewEvent>);
+
+type Pending = (Box<NewEvent>, oneshot::Sender<Answer>);
 
 /// Starts the writer thread (and its checkpointer) over an open, migrated connection.
 pub(crate) fn spawn_writer(
@@ -34,20 +40,33 @@ pub(crate) fn spawn_writer(
     bus: broadcast::Sender<BusEvent>,
 ) -> std::io::Result<JoinHandle<()>> {
     let (nudge, nudges) = sync_channel(1);
+    let restart_wanted = Arc::new(AtomicBool::new(false));
+    let wanted = Arc::clone(&restart_wanted);
     let checkpointer = std::thread::Builder::new()
         .name("hooklab-checkpoint".into())
-        .spawn(move || run_checkpointer(path, nudges))?;
+        .spawn(move || run_checkpointer(path, nudges, wanted))?;
+    let wal = Wal {
+        nudge,
+        restart_wanted,
+        checkpointer,
+    };
     std::thread::Builder::new()
         .name("hooklab-writer".into())
-        .spawn(move || run_writer(conn, jobs, bus, nudge, checkpointer))
+        .spawn(move || run_writer(conn, jobs, bus, wal))
+}
+
+/// The writer's side of the checkpointer.
+struct Wal {
+    nudge: SyncSender<()>,
+    restart_wanted: Arc<AtomicBool>,
+    checkpointer: JoinHandle<()>,
 }
 
 fn run_writer(
     conn: Connection,
     mut jobs: mpsc::Receiver<Job>,
     bus: broadcast::Sender<BusEvent>,
-    nudge: SyncSender<()>,
-    checkpointer: JoinHandle<()>,
+    wal: Wal,
 ) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     let mut closing = None;
@@ -65,13 +84,17 @@ fn run_writer(
                 next = jobs.try_recv().ok();
             }
         }
+        if wal.restart_wanted.swap(false, Ordering::AcqRel) {
+            // Between batches: lets the next transaction restart the WAL (see checkpoint.rs).
+            checkpoint(&conn, "PASSIVE");
+        }
         if !batch.is_empty() {
             commit_batch(&conn, &mut batch, &bus);
-            let _ = nudge.try_send(());
+            let _ = wal.nudge.try_send(());
         }
     }
-    drop(nudge);
-    let _ = checkpointer.join();
+    drop(wal.nudge);
+    let _ = wal.checkpointer.join();
     checkpoint(&conn, "TRUNCATE");
     drop(conn);
     if let Some(done) = closing {
@@ -91,18 +114,18 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Pending>, bus: &broadcast::Se
     };
     match results {
         Ok(results) => {
-            for ((_, reply), result) in batch.drain(..).zip(results) {
+            for ((event, reply), result) in batch.drain(..).zip(results) {
                 let answer = result.map_err(|e| StoreError::from_write(&e));
                 if let Ok(recorded) = &answer {
                     publish(bus, recorded);
                 }
-                let _ = reply.send(answer);
+                let _ = reply.send((answer, event));
             }
         }
         Err(e) => {
             let err = StoreError::from_write(&e);
-            for (_, reply) in batch.drain(..) {
-                let _ = reply.send(Err(err.clone()));
+            for (event, reply) in batch.drain(..) {
+                let _ = reply.send((Err(err.clone()), event));
             }
         }
     }
