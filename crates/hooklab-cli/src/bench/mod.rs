@@ -6,7 +6,9 @@ mod load;
 mod mix;
 mod report;
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use hooklab_core::engine::{Engine, EngineConfig};
@@ -50,15 +52,19 @@ pub async fn run(ctx: Context, args: BenchArgs) -> Result<(), CliError> {
             plan.user_count()
         );
     }
+    let wal_peak = Arc::new(AtomicU64::new(0));
+    let watcher = tokio::spawn(watch_wal(db.with_extension("db-wal"), Arc::clone(&wal_peak)));
     let started = Instant::now();
     let samples = load::drive(addr, engine.webhook_path(), &plan, args.concurrency).await?;
     let elapsed = started.elapsed();
+    watcher.abort();
     let _ = stop.send(());
     let _ = server.await;
     engine.close().await;
 
     let check = plan.check(&db)?;
-    let report = report::Report::new(&samples, elapsed, args.report_every, &db, check);
+    let mut report = report::Report::new(&samples, elapsed, args.report_every, &db, check);
+    report.wal_peak_mb = wal_peak.load(Ordering::Relaxed) as f64 / 1e6;
     report.print(ctx.json);
     if report.failed_requests > 0 || report.check.wrong > 0 {
         return Err(CliError::Failed(format!(
@@ -67,4 +73,15 @@ pub async fn run(ctx: Context, args: BenchArgs) -> Result<(), CliError> {
         )));
     }
     Ok(())
+}
+
+/// Samples the WAL file's size every 50 ms and keeps the largest (a stat is cheap enough to
+/// run on the runtime).
+async fn watch_wal(wal: PathBuf, peak: Arc<AtomicU64>) {
+    loop {
+        if let Ok(meta) = std::fs::metadata(&wal) {
+            peak.fetch_max(meta.len(), Ordering::Relaxed);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

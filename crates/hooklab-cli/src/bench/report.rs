@@ -42,6 +42,8 @@ pub struct Report {
     pub peak_rss_mb: f64,
     /// Database file size after the run, MB.
     pub db_mb: f64,
+    /// Largest WAL file size seen during the run, MB.
+    pub wal_peak_mb: f64,
     /// The users check.
     pub check: Check,
 }
@@ -77,6 +79,7 @@ impl Report {
                 .count(),
             peak_rss_mb: peak_rss_kb() as f64 / 1024.0,
             db_mb: std::fs::metadata(db).map_or(0.0, |m| m.len() as f64 / 1e6),
+            wal_peak_mb: 0.0,
             check,
         }
     }
@@ -102,8 +105,9 @@ impl Report {
         }
         line("all".to_owned(), &self.overall);
         println!(
-            "peak RSS {:.1} MB (server and load generator in one process); database {:.1} MB",
-            self.peak_rss_mb, self.db_mb
+            "peak RSS {:.1} MB (server and load generator in one process); database {:.1} MB; \
+             WAL peak {:.1} MB",
+            self.peak_rss_mb, self.db_mb, self.wal_peak_mb
         );
         println!(
             "non-2xx answers: {}; users checked: {} ({} deleted), wrong: {}",
