@@ -253,6 +253,11 @@ fn decide_bind(st: &State, conn: u64, req: &Bind) -> Result<BoundTunnel, BindErr
         forwards_to: req.forwards_to.clone(),
         metadata: req.extra.metadata.clone(),
         pooling: req.extra.pooling_enabled,
+        traffic_policy: req
+            .opts
+            .get("TrafficPolicy")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     })
 }
 

@@ -123,6 +123,8 @@ pub struct BoundTunnel {
     pub metadata: String,
     /// `Extra.PoolingEnabled` sent by the agent.
     pub pooling: bool,
+    /// `Opts.TrafficPolicy` sent by the agent (recorded only; the fake enforces no policy).
+    pub traffic_policy: Option<String>,
 }
 
 pub(crate) struct AgentConn {

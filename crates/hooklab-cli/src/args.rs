@@ -76,6 +76,18 @@ pub struct ServeArgs {
     /// SQLite synchronous for the writer: normal (survives kill -9) or full (also power loss).
     #[arg(long, value_name = "normal|full")]
     pub synchronous: Option<hooklab_core::store::Synchronous>,
+    /// Also receive on a public HTTPS URL through an in-process ngrok tunnel. The authtoken
+    /// comes from NGROK_AUTHTOKEN or the settings (`hooklab config set-ngrok-authtoken`).
+    #[arg(long)]
+    pub tunnel: bool,
+    /// The ngrok static domain to use (e.g. steady-fox-42.ngrok-free.app)
+    /// [default: NGROK_DOMAIN, else settings, else one ngrok assigns]
+    #[arg(long, value_name = "DOMAIN", requires = "tunnel")]
+    pub domain: Option<String>,
+    /// Let ngrok verify Clerk's signature and drop forged requests at the edge (off by default:
+    /// Hooklab then never sees them, so it cannot diagnose them; see docs/tunnel.md).
+    #[arg(long, requires = "tunnel")]
+    pub verify_at_edge: bool,
 }
 
 /// `hooklab send`.
@@ -162,6 +174,18 @@ pub enum ConfigCommand {
     SetPort {
         /// E.g. 8787.
         port: u16,
+    },
+    /// Store the ngrok authtoken (https://dashboard.ngrok.com/get-started/your-authtoken);
+    /// NGROK_AUTHTOKEN wins over it.
+    SetNgrokAuthtoken {
+        /// The authtoken.
+        token: String,
+    },
+    /// Store the ngrok static domain (claim yours at https://dashboard.ngrok.com/domains);
+    /// --domain and NGROK_DOMAIN win over it.
+    SetNgrokDomain {
+        /// E.g. steady-fox-42.ngrok-free.app.
+        domain: String,
     },
 }
 

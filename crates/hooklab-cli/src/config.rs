@@ -2,6 +2,9 @@
 
 use hooklab_core::secret::{Secret, SecretOrigin, mask};
 use hooklab_core::settings::{self, SECRET_ENV};
+use hooklab_core::tunnel::{
+    AUTHTOKEN_ENV, AUTHTOKEN_URL, DOMAIN_ENV, DOMAINS_URL, normalize_domain,
+};
 
 use crate::args::ConfigCommand;
 use crate::context::Context;
@@ -36,6 +39,26 @@ pub fn run(mut ctx: Context, command: ConfigCommand) -> Result<(), CliError> {
         ConfigCommand::ClearSecrets => ctx.settings.secrets.clear(),
         ConfigCommand::SetPath { path } => ctx.settings.webhook_path = Some(path),
         ConfigCommand::SetPort { port } => ctx.settings.port = Some(port),
+        ConfigCommand::SetNgrokAuthtoken { token } => {
+            let token = token.trim();
+            if token.is_empty() {
+                return Err(CliError::usage(
+                    "the ngrok authtoken is empty",
+                    format!("Copy it from {AUTHTOKEN_URL}."),
+                ));
+            }
+            ctx.settings.ngrok_authtoken = Some(token.to_owned());
+        }
+        ConfigCommand::SetNgrokDomain { domain } => {
+            let domain = normalize_domain(&domain);
+            if domain.is_empty() {
+                return Err(CliError::usage(
+                    "the ngrok domain is empty",
+                    format!("Claim your free static domain at {DOMAINS_URL}."),
+                ));
+            }
+            ctx.settings.ngrok_domain = Some(domain);
+        }
     }
     settings::save(&ctx.settings_path, &ctx.settings)?;
     show(&ctx);
@@ -45,6 +68,10 @@ pub fn run(mut ctx: Context, command: ConfigCommand) -> Result<(), CliError> {
 fn show(ctx: &Context) {
     let s = &ctx.settings;
     let env_secret = SECRET_ENV.iter().find(|n| std::env::var_os(n).is_some());
+    let ngrok_env: Vec<&str> = [AUTHTOKEN_ENV, DOMAIN_ENV]
+        .into_iter()
+        .filter(|n| std::env::var_os(n).is_some())
+        .collect();
     if ctx.json {
         print_json(&serde_json::json!({
             "settings_file": ctx.settings_path,
@@ -56,6 +83,8 @@ fn show(ctx: &Context) {
             "synchronous": s.synchronous.unwrap_or_default(),
             "ngrok_authtoken": s.ngrok_authtoken.as_deref().map(mask),
             "ngrok_domain": s.ngrok_domain,
+            "ngrok_env_override": ngrok_env,
+            "last_public_url": s.last_public_url,
         }));
         return;
     }
@@ -75,4 +104,22 @@ fn show(ctx: &Context) {
     }
     println!("webhook path   {}", ctx.webhook_path(None));
     println!("port           {}", ctx.port(None));
+    println!(
+        "ngrok token    {}",
+        s.ngrok_authtoken
+            .as_deref()
+            .map_or_else(|| "none".to_owned(), mask)
+    );
+    println!(
+        "ngrok domain   {}",
+        s.ngrok_domain
+            .as_deref()
+            .unwrap_or("none (ngrok assigns one)")
+    );
+    for name in ngrok_env {
+        println!("               ({name} is set and wins over the file)");
+    }
+    if let Some(url) = &s.last_public_url {
+        println!("last URL       {url}");
+    }
 }

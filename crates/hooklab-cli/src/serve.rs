@@ -1,9 +1,14 @@
-//! `hooklab serve`: the receiver on loopback, printing one line per event from the engine bus.
+//! `hooklab serve`: the receiver on loopback (and, with `--tunnel`, on a public ngrok URL),
+//! printing one line per event and per tunnel state from the engine bus.
 
 use hooklab_core::bus::BusEvent;
 use hooklab_core::engine::{Engine, EngineConfig};
 use hooklab_core::receiver;
 use hooklab_core::store::EventSummary;
+use hooklab_core::tunnel::{
+    Supervisor, TunnelConfig, TunnelState, clerk_checklist, resolve_authtoken, resolve_domain,
+    seconds,
+};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -25,6 +30,7 @@ pub async fn run(ctx: Context, args: ServeArgs) -> Result<(), CliError> {
         .unwrap_or_default();
     let masked: Vec<String> = secrets.iter().map(|s| s.masked()).collect();
     let origin = secrets.first().map(|s| s.origin());
+    let tunnel = tunnel_config(&ctx, &args, secrets.first().map(|s| s.expose().to_owned()))?;
     config.secrets = secrets;
     let engine = Engine::start(config)?;
     let listener = TcpListener::bind(("127.0.0.1", port))
@@ -43,6 +49,7 @@ pub async fn run(ctx: Context, args: ServeArgs) -> Result<(), CliError> {
     if ctx.json {
         print_json(&serde_json::json!({
             "kind": "listening", "url": url, "db": ctx.db, "secrets": masked,
+            "tunnel": tunnel.is_some(),
         }));
     } else {
         println!("Hooklab is receiving Clerk webhooks at {url}");
@@ -59,16 +66,73 @@ pub async fn run(ctx: Context, args: ServeArgs) -> Result<(), CliError> {
         }
         println!("  database         {}", ctx.db.display());
         println!("  try it           hooklab send user.created --to {url}");
+        match &tunnel {
+            None => println!(
+                "  public URL       none: local-only mode. Add --tunnel for a public HTTPS URL \
+                 through ngrok (see docs/tunnel.md)."
+            ),
+            Some(config) => println!(
+                "  public URL       opening an ngrok tunnel{}{}…",
+                config
+                    .domain
+                    .as_deref()
+                    .map(|d| format!(" on {d}"))
+                    .unwrap_or_default(),
+                if config.edge_verification_secret.is_some() {
+                    " with signature verification at the edge"
+                } else {
+                    ""
+                }
+            ),
+        }
         println!("Waiting for events (Ctrl-C to stop)…");
     }
-    let printer = tokio::spawn(print_events(engine.subscribe(), ctx.json));
+    let printer = tokio::spawn(print_events(engine.subscribe(), ctx.json, url.clone()));
+    let supervisor = Supervisor::new(engine.clone());
+    if let Some(config) = tunnel {
+        supervisor.start(config).await;
+    }
     let served = receiver::serve(listener, engine.clone(), shutdown_signal()).await;
+    supervisor.stop().await;
     engine.close().await;
     printer.abort();
     served.map_err(|e| CliError::Io(format!("the receiver stopped: {e}")))
 }
 
-async fn print_events(mut bus: tokio::sync::broadcast::Receiver<BusEvent>, json: bool) {
+/// The tunnel's settings for `--tunnel`: authtoken from NGROK_AUTHTOKEN or the settings file
+/// (never a flag: it would land in the shell history), domain from --domain, NGROK_DOMAIN or
+/// the settings file.
+fn tunnel_config(
+    ctx: &Context,
+    args: &ServeArgs,
+    current_secret: Option<String>,
+) -> Result<Option<TunnelConfig>, CliError> {
+    if !args.tunnel {
+        return Ok(None);
+    }
+    let env = |name: &str| std::env::var(name).ok();
+    let mut config = TunnelConfig::new(resolve_authtoken(env, &ctx.settings));
+    config.domain = resolve_domain(args.domain.as_deref(), env, &ctx.settings);
+    config.settings_path = Some(ctx.settings_path.clone());
+    if args.verify_at_edge {
+        let Some(secret) = current_secret else {
+            return Err(CliError::usage(
+                "--verify-at-edge needs the signing secret",
+                "Pass --secret whsec_… or set CLERK_WEBHOOK_SECRET, so ngrok can check Clerk's \
+                 signatures.",
+            ));
+        };
+        config.edge_verification_secret = Some(secret);
+    }
+    Ok(Some(config))
+}
+
+async fn print_events(
+    mut bus: tokio::sync::broadcast::Receiver<BusEvent>,
+    json: bool,
+    local_url: String,
+) {
+    let mut tunnel = TunnelLines::default();
     loop {
         match bus.recv().await {
             Ok(event) if json => print_json(&event),
@@ -77,8 +141,66 @@ async fn print_events(mut bus: tokio::sync::broadcast::Receiver<BusEvent>, json:
                 print_line(&e, Some(format!("redelivery #{}", e.delivery_count)));
             }
             Ok(BusEvent::UserChanged { .. }) => {}
+            Ok(BusEvent::Tunnel(state)) => tunnel.print(&state, &local_url),
             Err(RecvError::Lagged(n)) => println!("… {n} events not shown (see `hooklab events`)"),
             Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Prints tunnel states as lines, without repeating the checklist or the same hint.
+#[derive(Default)]
+struct TunnelLines {
+    /// The URL the checklist was last printed for.
+    checklist_for: Option<String>,
+    /// The error code whose hint was printed last.
+    hinted: Option<String>,
+}
+
+impl TunnelLines {
+    fn print(&mut self, state: &TunnelState, local_url: &str) {
+        match state {
+            TunnelState::Off => println!("tunnel  off: receiving on {local_url} only"),
+            TunnelState::Connecting => println!("tunnel  connecting to ngrok…"),
+            TunnelState::Online { webhook_url, .. } => {
+                self.hinted = None;
+                println!("tunnel  online: Clerk can deliver to {webhook_url}");
+                if let Some(warning) = state.url_change_warning() {
+                    println!("!!!!");
+                    println!("!!!! THE PUBLIC URL CHANGED. {warning}");
+                    println!("!!!!");
+                }
+                if self.checklist_for.as_deref() != Some(webhook_url) {
+                    self.checklist_for = Some(webhook_url.clone());
+                    println!("  Clerk setup checklist:");
+                    for (n, step) in clerk_checklist(webhook_url).iter().enumerate() {
+                        println!("    {}. {step}", n + 1);
+                    }
+                }
+            }
+            TunnelState::Reconnecting {
+                attempt,
+                retry_in,
+                code,
+                last_error,
+                hint,
+            } => {
+                println!(
+                    "tunnel  offline, retry {attempt} in {}: {last_error}",
+                    seconds(*retry_in)
+                );
+                if self.hinted.as_deref() != Some(code) {
+                    self.hinted = Some(code.clone());
+                    if let Some(hint) = hint {
+                        println!("    hint: {hint}");
+                    }
+                }
+            }
+            TunnelState::Failed { error, hint, .. } => {
+                println!("tunnel  failed: {error}");
+                println!("    hint: {hint}");
+                println!("    still receiving locally at {local_url}");
+            }
         }
     }
 }

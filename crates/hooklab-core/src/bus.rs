@@ -5,6 +5,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 use crate::store::EventSummary;
+use crate::tunnel::TunnelState;
 
 /// How many announcements a slow listener may fall behind before it skips ahead.
 const CAPACITY: usize = 4096;
@@ -22,6 +23,8 @@ pub enum BusEvent {
         /// The user.
         user_id: String,
     },
+    /// The tunnel changed state (`{"kind":"tunnel","state":"online","url":…}`).
+    Tunnel(TunnelState),
 }
 
 /// Creates the bus.

@@ -14,6 +14,7 @@ pub mod send;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod tunnel;
 pub mod verify;
 
 pub use engine::{Engine, EngineConfig, Receipt};

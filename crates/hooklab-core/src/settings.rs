@@ -52,6 +52,8 @@ pub struct Settings {
     pub ngrok_authtoken: Option<String>,
     /// ngrok static domain.
     pub ngrok_domain: Option<String>,
+    /// The tunnel's last public URL, to warn when it changes (Clerk still points there).
+    pub last_public_url: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -69,6 +71,7 @@ impl std::fmt::Debug for Settings {
                 &self.ngrok_authtoken.as_deref().map(mask),
             )
             .field("ngrok_domain", &self.ngrok_domain)
+            .field("last_public_url", &self.last_public_url)
             .finish()
     }
 }

@@ -6,6 +6,7 @@ mod connection;
 mod events;
 mod migrate;
 mod record;
+mod tunnel;
 mod users;
 mod writer;
 
@@ -21,6 +22,7 @@ pub use connection::{BUSY_TIMEOUT, Synchronous};
 pub use events::{EventDetail, EventFilter, EventPage, EventSummary, get_event, list_events};
 pub use migrate::SCHEMA_VERSION;
 pub use record::{NewEvent, Recorded};
+pub use tunnel::{TUNNEL_STATES_KEPT, TunnelStateRow, list_tunnel_states, record_tunnel_state};
 pub use users::{SessionRow, UserDetail, UserPage, UserRow, count_users, get_user, list_users};
 
 use crate::bus::BusEvent;
