@@ -53,7 +53,10 @@ pub async fn run(ctx: Context, args: BenchArgs) -> Result<(), CliError> {
         );
     }
     let wal_peak = Arc::new(AtomicU64::new(0));
-    let watcher = tokio::spawn(watch_wal(db.with_extension("db-wal"), Arc::clone(&wal_peak)));
+    let watcher = tokio::spawn(watch_wal(
+        db.with_extension("db-wal"),
+        Arc::clone(&wal_peak),
+    ));
     let started = Instant::now();
     let samples = load::drive(addr, engine.webhook_path(), &plan, args.concurrency).await?;
     let elapsed = started.elapsed();
