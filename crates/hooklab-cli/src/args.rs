@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 /// Receive, verify and sync Clerk webhooks locally.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "hooklab", version, about, long_about = None)]
 pub struct Cli {
     /// Options every command takes.
@@ -16,8 +16,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
-#[derive(Debug, Args)]
+/// Options every command takes. No `Debug`: it holds secrets.
+#[derive(Args)]
 pub struct Global {
     /// The SQLite database [env: HOOKLAB_DB; default: the OS data dir]
     #[arg(long, global = true, value_name = "PATH")]
@@ -34,8 +34,8 @@ pub struct Global {
     pub secrets: Vec<String>,
 }
 
-/// The commands.
-#[derive(Debug, Subcommand)]
+/// The commands. No `Debug`: `config set-secret` holds a secret.
+#[derive(Subcommand)]
 pub enum Command {
     /// Run the receiver on loopback and print one line per event.
     Serve(ServeArgs),
@@ -118,7 +118,8 @@ pub struct EventsArgs {
     /// Only this event type (user.created, …).
     #[arg(long = "type", value_name = "TYPE")]
     pub event_type: Option<String>,
-    /// Only this outcome: failed, verified, signature_mismatch, applied, stale, duplicate, …
+    /// Only this outcome: failed, verified, signature_mismatch, applied, stale, ignored,
+    /// duplicate (delivered more than once), …
     #[arg(long)]
     pub outcome: Option<String>,
     /// Only events about this user.
@@ -149,8 +150,8 @@ pub struct UsersArgs {
     pub before: Option<i64>,
 }
 
-/// `hooklab config …`.
-#[derive(Debug, Subcommand)]
+/// `hooklab config …`. No `Debug`: it holds secrets.
+#[derive(Subcommand)]
 pub enum ConfigCommand {
     /// Show the settings (secrets masked) and where each value comes from.
     Show,

@@ -10,8 +10,7 @@ use hooklab_core::settings::{self, DEFAULT_PORT, Settings};
 use crate::args::Global;
 use crate::error::CliError;
 
-/// Resolved global options.
-#[derive(Debug)]
+/// Resolved global options. No `Debug`: it holds secrets.
 pub struct Context {
     /// The database file.
     pub db: PathBuf,

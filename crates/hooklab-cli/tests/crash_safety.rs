@@ -67,7 +67,8 @@ async fn every_acknowledged_event_survives_kill_dash_nine() {
 
     // Restart on the same database: it recovers the WAL and keeps receiving.
     let restarted = sandbox.serve(&["--secret", SECRET]);
-    let conn = open_for_reading(&sandbox.db()).unwrap();
+    let conn = open_for_reading(&sandbox.db())
+        .unwrap_or_else(|e| panic!("reading the database after the restart: {e:?}"));
     let mut missing = Vec::new();
     for (svix_id, body, user_id) in &acked {
         match get_event(&conn, svix_id).unwrap() {
@@ -82,6 +83,22 @@ async fn every_acknowledged_event_survives_kill_dash_nine() {
             None => missing.push(svix_id.clone()),
         }
     }
+    // Opening the store after the crash indexed every event for the user timelines.
+    let (indexed, upto, max): (i64, i64, i64) = rusqlite::Connection::open(sandbox.db())
+        .unwrap()
+        .query_row(
+            "SELECT (SELECT count(*) FROM user_events), (SELECT upto FROM index_state), \
+             (SELECT max(id) FROM events)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(upto, max, "the per-user index caught up on restart");
+    assert!(
+        indexed >= acked.len() as i64,
+        "{indexed} indexed, {} acked",
+        acked.len()
+    );
     assert!(
         missing.is_empty(),
         "{} of {} acknowledged events lost: {:?}",

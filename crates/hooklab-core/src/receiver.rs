@@ -10,12 +10,14 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use serde::Serialize;
 use serde_json::json;
 use tokio::net::TcpListener;
 
 use crate::capture::{Capture, Incomplete, Origin, Source, now_ms};
 use crate::engine::Engine;
 use crate::store::StoreError;
+use crate::sync::SyncKind;
 
 /// The router: every path and method lands in `receive`, so that wrong paths and methods are
 /// captured and diagnosed too.
@@ -62,31 +64,53 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
     };
     match engine.ingest(capture).await {
         Ok(receipt) => {
-            let status = StatusCode::from_u16(receipt.status).unwrap_or(StatusCode::OK);
-            let mut response = (
-                status,
-                axum::Json(json!({
-                    "id": receipt.event.id,
-                    "svix_id": receipt.event.svix_id,
-                    "type": receipt.event.event_type,
-                    "verification": receipt.event.verification,
-                    "sync": receipt.sync.kind,
-                    "detail": receipt.sync.detail,
-                    "delivery_count": receipt.event.delivery_count,
-                    "hint": receipt.event.hint,
-                })),
-            )
-                .into_response();
+            let status =
+                StatusCode::from_u16(receipt.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let e = &receipt.event;
+            let answer = Answer {
+                id: e.id,
+                svix_id: e.svix_id.as_deref(),
+                event_type: e.event_type.as_deref(),
+                verification: &e.verification,
+                sync: receipt.sync.kind,
+                detail: &receipt.sync.detail,
+                delivery_count: e.delivery_count,
+                hint: e.hint.as_deref(),
+            };
+            let mut response = (status, axum::Json(answer)).into_response();
             if status == StatusCode::METHOD_NOT_ALLOWED {
                 response
                     .headers_mut()
                     .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                // The unread body is dropped: close, so the client reads this answer.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             response
         }
         Err(e) => store_failure(&e),
     }
 }
+
+/// The JSON body of every answer to a captured request (Svix shows it in Clerk's dashboard).
+#[derive(Serialize)]
+struct Answer<'a> {
+    id: i64,
+    svix_id: Option<&'a str>,
+    #[serde(rename = "type")]
+    event_type: Option<&'a str>,
+    verification: &'a str,
+    sync: SyncKind,
+    detail: &'a str,
+    delivery_count: i64,
+    hint: Option<&'a str>,
+}
+
+/// How long a client may take to send its body (a stalled one is captured as incomplete).
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Reads the body up to `limit`; an over-limit body is dropped and reported by size.
 async fn read_body(
@@ -105,7 +129,11 @@ async fn read_body(
             Some(Incomplete::TooLarge),
         );
     }
-    match axum::body::to_bytes(body, limit).await {
+    let read = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, limit)).await;
+    let Ok(read) = read else {
+        return (Bytes::new(), 0, Some(Incomplete::Aborted));
+    };
+    match read {
         Ok(bytes) => {
             let size = bytes.len() as u64;
             (bytes, size, None)

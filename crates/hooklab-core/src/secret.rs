@@ -21,10 +21,14 @@ pub enum SecretError {
     },
 }
 
+/// Where the user finds the right signing secret.
+pub const WHERE_THE_SECRET_IS: &str = "Copy it from the Clerk dashboard: Configure → Webhooks → \
+    your endpoint → Signing Secret (click the eye icon, then copy).";
+
 impl SecretError {
     /// Where to find the right value.
     pub fn hint(&self) -> &'static str {
-        "Copy the Signing Secret from the Clerk dashboard: Configure → Webhooks → your endpoint → Signing Secret (click the eye icon, then copy)."
+        WHERE_THE_SECRET_IS
     }
 }
 

@@ -44,7 +44,7 @@ pub fn sign_as(
     now_secs: i64,
     options: SignOptions,
 ) -> Delivery {
-    let timestamp = now_secs + options.timestamp_offset;
+    let timestamp = now_secs.saturating_add(options.timestamp_offset);
     let throwaway;
     let webhook = if options.bad_signature {
         throwaway = svix::webhooks::Webhook::from_bytes(b"hooklab-deliberately-wrong-key".to_vec());

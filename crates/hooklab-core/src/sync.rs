@@ -12,7 +12,7 @@ pub struct Known {
     pub user: Option<StoredUser>,
     /// The stored session's `updated_at`, for `session.*` events (outer `None`: no row).
     pub session_updated_at: Option<Option<i64>>,
-    /// The latest `created_at` among the user's stored sessions (sign-ins seen before the user).
+    /// The latest sign-in seen before the user existed (looked up only when it does not).
     pub latest_sign_in: Option<i64>,
 }
 
@@ -45,6 +45,8 @@ pub enum Decision {
         session: SessionRecord,
         /// The new last sign-in for the user row, when it moves forward.
         sign_in: Option<i64>,
+        /// No user row yet: remember the sign-in for when the user arrives.
+        user_unknown: bool,
     },
     /// Nothing to change; the outcome says why.
     Skip(SyncOutcome),
@@ -192,6 +194,7 @@ fn decide_session(session: &SessionRecord, known: &Known) -> Decision {
     Decision::UpsertSession {
         session: session.clone(),
         sign_in,
+        user_unknown: known.user.is_none(),
     }
 }
 

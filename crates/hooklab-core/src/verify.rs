@@ -4,7 +4,7 @@
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
-use crate::secret::{Secret, SecretOrigin};
+use crate::secret::{Secret, SecretOrigin, WHERE_THE_SECRET_IS};
 
 /// How far a signature timestamp may drift from this machine's clock (Svix's rule).
 pub const TOLERANCE_SECS: i64 = 5 * 60;
@@ -128,14 +128,13 @@ impl Verification {
             Self::SignatureMismatch { secrets_tried, .. } => format!(
                 "None of the {secrets_tried} configured signing secret(s) produced this \
                  signature. Most likely the secret is wrong: every endpoint has its own, and a \
-                 newly created endpoint has a new one. Copy it from the Clerk dashboard → \
-                 Configure → Webhooks → this endpoint → Signing Secret. If the secret is right, \
-                 the body was modified on the way."
+                 newly created endpoint has a new one. {WHERE_THE_SECRET_IS} If the secret is \
+                 right, the body was modified on the way."
             ),
-            Self::NoSecret => "No signing secret is configured, so nothing can be verified. \
-                 Pass `--secret whsec_…` or set CLERK_WEBHOOK_SECRET; copy it from the Clerk \
-                 dashboard → Configure → Webhooks → your endpoint → Signing Secret."
-                .to_owned(),
+            Self::NoSecret => format!(
+                "No signing secret is configured, so nothing can be verified. Pass `--secret \
+                 whsec_…` or set CLERK_WEBHOOK_SECRET. {WHERE_THE_SECRET_IS}"
+            ),
         };
         Some(text)
     }
@@ -218,12 +217,14 @@ pub fn verify(headers: &HeaderMap, body: &[u8], secrets: &[Secret], now_secs: i6
             body_reformatted: looks_reformatted(body),
         };
     };
-    let skew = now_secs - timestamp;
+    let skew = now_secs.saturating_sub(timestamp);
     if skew > TOLERANCE_SECS {
         return Verification::TimestampTooOld { seconds: skew };
     }
-    if -skew > TOLERANCE_SECS {
-        return Verification::TimestampTooNew { seconds: -skew };
+    if skew < -TOLERANCE_SECS {
+        return Verification::TimestampTooNew {
+            seconds: skew.saturating_neg(),
+        };
     }
     let secret = &secrets[index];
     Verification::Verified {

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
+use super::user_index::ids_about_user;
 use crate::capture::{Source, decode_headers};
 use crate::sync::SyncKind;
 use crate::verify::Verification;
@@ -147,12 +148,19 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
         .as_ref()
         .map(|t| format!("%{}%", escape_like(t)));
     let outcome = filter.outcome.as_deref();
+    // With a user filter, the query is driven by that user's event ids (a few rowid lookups)
+    // instead of a scan of every event.
+    let about_user = if filter.user_id.is_some() {
+        format!("id IN ({}) AND", ids_about_user(3))
+    } else {
+        "?3 IS NULL AND".to_owned()
+    };
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM events WHERE \
+        "SELECT {SUMMARY_COLUMNS} FROM events WHERE {about_user} \
          (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR event_type = ?2) \
-         AND (?3 IS NULL OR user_id = ?3) \
          AND (?4 IS NULL OR verification = ?4 OR sync = ?4 \
-              OR (?4 = 'failed' AND verification <> 'verified')) \
+              OR (?4 = 'failed' AND verification <> 'verified') \
+              OR (?4 = 'duplicate' AND delivery_count > 1)) \
          AND (?5 IS NULL OR svix_id LIKE ?5 ESCAPE '\\' OR event_type LIKE ?5 ESCAPE '\\' \
               OR user_id LIKE ?5 ESCAPE '\\' OR path LIKE ?5 ESCAPE '\\' \
               OR CAST(body AS TEXT) LIKE ?5 ESCAPE '\\') \
@@ -172,31 +180,49 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
             summary_from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(page(items, limit))
+    let (items, next_cursor) = page(items, limit, |e| e.id);
+    Ok(EventPage { items, next_cursor })
 }
 
-/// Cuts one extra row off a query and turns it into the next cursor.
-pub(crate) fn page(mut items: Vec<EventSummary>, limit: u32) -> EventPage {
+/// Queries fetch `limit + 1` rows: cuts the extra one off and turns it into the next cursor.
+pub(crate) fn page<T>(
+    mut items: Vec<T>,
+    limit: u32,
+    cursor: impl Fn(&T) -> i64,
+) -> (Vec<T>, Option<i64>) {
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
-    let next_cursor = if more {
-        items.last().map(|e| e.id)
-    } else {
-        None
-    };
-    EventPage { items, next_cursor }
+    let next = if more { items.last().map(cursor) } else { None };
+    (items, next)
 }
 
-/// Finds one event by its row id or svix-id (the verified row first, else the latest attempt).
+/// Finds one event by its row id or svix-id: the delivered (verified) row through its index,
+/// else the latest failed attempt (a scan, only for messages that never verified).
 pub fn get_event(conn: &Connection, key: &str) -> rusqlite::Result<Option<EventDetail>> {
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, verification_detail, headers, body FROM events \
-         WHERE id = ?1 OR svix_id = ?2 \
-         ORDER BY (id = ?1) DESC, (verification = 'verified') DESC, id DESC LIMIT 1"
-    );
-    let row_id: Option<i64> = key.parse().ok();
-    conn.prepare_cached(&sql)?
-        .query_row(params![row_id, key], |r| {
+    let by = |condition: &str| {
+        format!(
+            "SELECT {SUMMARY_COLUMNS}, verification_detail, headers, body FROM events \
+             WHERE {condition} ORDER BY id DESC LIMIT 1"
+        )
+    };
+    if let Ok(id) = key.parse::<i64>()
+        && let Some(found) = detail_where(conn, &by("id = ?1"), params![id])?
+    {
+        return Ok(Some(found));
+    }
+    if let Some(found) = detail_where(conn, &by("verified_svix_id = ?1"), params![key])? {
+        return Ok(Some(found));
+    }
+    detail_where(conn, &by("svix_id = ?1"), params![key])
+}
+
+fn detail_where(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> rusqlite::Result<Option<EventDetail>> {
+    conn.prepare_cached(sql)?
+        .query_row(args, |r| {
             let detail: String = r.get(18)?;
             let raw_headers: Vec<u8> = r.get(19)?;
             let headers = decode_headers(&raw_headers)

@@ -7,6 +7,7 @@ mod events;
 mod migrate;
 mod record;
 mod tunnel;
+mod user_index;
 mod users;
 mod writer;
 
@@ -180,7 +181,9 @@ impl Store {
         let mut conn = connection::open_writer(path, options.synchronous, options.busy_timeout)
             .map_err(open_err)?;
         migrate::migrate(&mut conn)?;
-        let (jobs, rx) = mpsc::channel(4096);
+        user_index::catch_up(&conn).map_err(open_err)?;
+        // Bounds the bodies waiting for the writer (at most 1 MiB each).
+        let (jobs, rx) = mpsc::channel(1024);
         let writer =
             writer::spawn_writer(conn, path.to_owned(), rx, bus).map_err(|e| StoreError::Open {
                 path: path.to_owned(),

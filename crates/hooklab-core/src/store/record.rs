@@ -141,10 +141,11 @@ fn load_known(conn: &Connection, event: &ClerkEvent) -> rusqlite::Result<Known> 
             .optional()?;
     }
     match &event.payload {
-        Payload::User(user) => {
+        Payload::User(user) if known.user.is_none() => {
             known.latest_sign_in = conn
-                .prepare_cached("SELECT MAX(created_at) FROM sessions WHERE user_id = ?1")?
-                .query_row([&user.id], |r| r.get(0))?;
+                .prepare_cached("SELECT at FROM early_sign_ins WHERE user_id = ?1")?
+                .query_row([&user.id], |r| r.get(0))
+                .optional()?;
         }
         Payload::Session(session) => {
             known.session_updated_at = conn
@@ -163,7 +164,9 @@ fn describe(decision: &Decision, known: &Known) -> SyncOutcome {
         Decision::UpsertUser(user) if known.user.is_some() => format!("updated user {}", user.id),
         Decision::UpsertUser(user) => format!("created user {}", user.id),
         Decision::DeleteUser { id, .. } => format!("deleted user {id} (tombstone kept)"),
-        Decision::UpsertSession { session, sign_in } => {
+        Decision::UpsertSession {
+            session, sign_in, ..
+        } => {
             let status = session.status.as_deref().unwrap_or("unknown");
             match sign_in {
                 Some(at) => format!(
@@ -283,6 +286,7 @@ fn apply(conn: &Connection, decision: Decision, event_id: i64) -> rusqlite::Resu
         Decision::UpsertSession {
             session: s,
             sign_in,
+            user_unknown,
         } => {
             conn.prepare_cached(
                 "INSERT INTO sessions (id, user_id, client_id, status, created_at, updated_at, \
@@ -303,12 +307,23 @@ fn apply(conn: &Connection, decision: Decision, event_id: i64) -> rusqlite::Resu
                 s.expire_at,
                 event_id,
             ])?;
-            let Some(at) = sign_in else {
-                return Ok(None);
-            };
-            conn.prepare_cached("UPDATE users SET last_sign_in_at = ?2 WHERE id = ?1")?
-                .execute(params![s.user_id, at])?;
-            Ok(Some(s.user_id))
+            match sign_in {
+                Some(at) => {
+                    conn.prepare_cached("UPDATE users SET last_sign_in_at = ?2 WHERE id = ?1")?
+                        .execute(params![s.user_id, at])?;
+                    Ok(Some(s.user_id))
+                }
+                None => {
+                    if let Some(at) = s.created_at.filter(|_| user_unknown) {
+                        conn.prepare_cached(
+                            "INSERT INTO early_sign_ins (user_id, at) VALUES (?1, ?2) \
+                             ON CONFLICT (user_id) DO UPDATE SET at = max(at, ?2)",
+                        )?
+                        .execute(params![s.user_id, at])?;
+                    }
+                    Ok(None)
+                }
+            }
         }
     }
 }

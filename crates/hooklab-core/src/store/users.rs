@@ -4,7 +4,8 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::events::{EventSummary, SUMMARY_COLUMNS, escape_like, summary_from_row};
+use super::events::{EventSummary, SUMMARY_COLUMNS, escape_like, page, summary_from_row};
+use super::user_index::ids_about_user;
 
 /// One synced user row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,20 +119,14 @@ pub fn list_users(
          OR (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) LIKE ?2 ESCAPE '\\') \
          ORDER BY rowid DESC LIMIT ?3"
     );
-    let mut items = conn
+    let items = conn
         .prepare_cached(&sql)?
         .query_map(
             params![before, pattern, i64::from(limit) + 1],
             user_from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    let next_cursor = if more {
-        items.last().map(|u| u.seq)
-    } else {
-        None
-    };
+    let (items, next_cursor) = page(items, limit, |u| u.seq);
     Ok(UserPage { items, next_cursor })
 }
 
@@ -161,7 +156,7 @@ pub fn get_user(conn: &Connection, id: &str) -> rusqlite::Result<Option<UserDeta
     let sessions = conn
         .prepare_cached(
             "SELECT id, status, created_at, updated_at FROM sessions WHERE user_id = ?1 \
-             ORDER BY created_at DESC",
+             ORDER BY created_at DESC LIMIT 100",
         )?
         .query_map([id], |r| {
             Ok(SessionRow {
@@ -174,7 +169,8 @@ pub fn get_user(conn: &Connection, id: &str) -> rusqlite::Result<Option<UserDeta
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let timeline = conn
         .prepare_cached(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM events WHERE user_id = ?1 ORDER BY id DESC LIMIT 200"
+            "SELECT {SUMMARY_COLUMNS} FROM events WHERE id IN ({}) ORDER BY id DESC LIMIT 200",
+            ids_about_user(1)
         ))?
         .query_map([id], summary_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;

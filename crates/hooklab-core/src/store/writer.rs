@@ -13,6 +13,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::StoreError;
 use super::checkpoint::{checkpoint, run_checkpointer};
 use super::record::{NewEvent, Recorded, record};
+use super::user_index::IndexPass;
 use crate::bus::BusEvent;
 
 /// The most requests one transaction commits.
@@ -52,7 +53,7 @@ pub(crate) fn spawn_writer(
     };
     std::thread::Builder::new()
         .name("hooklab-writer".into())
-        .spawn(move || run_writer(conn, jobs, bus, wal))
+        .spawn(move || run_writer(conn, jobs, bus, wal, IndexPass::new()))
 }
 
 /// The writer's side of the checkpointer.
@@ -67,6 +68,7 @@ fn run_writer(
     mut jobs: mpsc::Receiver<Job>,
     bus: broadcast::Sender<BusEvent>,
     wal: Wal,
+    mut index: IndexPass,
 ) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     let mut closing = None;
@@ -88,11 +90,15 @@ fn run_writer(
             // Between batches: lets the next transaction restart the WAL (see checkpoint.rs).
             checkpoint(&conn, "PASSIVE");
         }
+        if index.due() {
+            index.run(&conn);
+        }
         if !batch.is_empty() {
-            commit_batch(&conn, &mut batch, &bus);
+            commit_batch(&conn, &mut batch, &bus, &mut index);
             let _ = wal.nudge.try_send(());
         }
     }
+    index.run(&conn);
     drop(wal.nudge);
     let _ = wal.checkpointer.join();
     checkpoint(&conn, "TRUNCATE");
@@ -105,7 +111,12 @@ fn run_writer(
 /// Commits the batch in one transaction. Should any request's writes fail, the batch is rolled
 /// back and retried with each request in its own savepoint, so one bad request cannot fail the
 /// others; the common path pays for no savepoints.
-fn commit_batch(conn: &Connection, batch: &mut Vec<Pending>, bus: &broadcast::Sender<BusEvent>) {
+fn commit_batch(
+    conn: &Connection,
+    batch: &mut Vec<Pending>,
+    bus: &broadcast::Sender<BusEvent>,
+    index: &mut IndexPass,
+) {
     let results = match in_transaction(conn, batch, |event| record(conn, event), true) {
         Ok(results) if results.iter().any(Result::is_err) => {
             in_transaction(conn, batch, |event| record_in_savepoint(conn, event), false)
@@ -117,6 +128,9 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Pending>, bus: &broadcast::Se
             for ((event, reply), result) in batch.drain(..).zip(results) {
                 let answer = result.map_err(|e| StoreError::from_write(&e));
                 if let Ok(recorded) = &answer {
+                    if recorded.duplicate.is_none() {
+                        index.add(1);
+                    }
                     publish(bus, recorded);
                 }
                 let _ = reply.send((answer, event));
