@@ -140,13 +140,18 @@ pub fn save(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
 #[cfg(unix)]
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    // A leftover file keeps its mode when opened: start from a new one, and say 0600 anyway.
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
         .open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     file.write_all(bytes)?;
     file.sync_all()
 }
@@ -229,6 +234,15 @@ mod tests {
             port: Some(9000),
             ..Settings::default()
         };
+        // A leftover temp file with a wide mode must not leak into the saved file.
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path.with_extension("json.tmp"), "stale").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let tmp = path.with_extension("json.tmp");
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
         save(&path, &s).unwrap();
         assert_eq!(load(&path).unwrap(), s);
         #[cfg(unix)]
