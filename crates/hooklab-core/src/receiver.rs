@@ -19,10 +19,17 @@ use crate::engine::Engine;
 use crate::store::StoreError;
 use crate::sync::SyncKind;
 
+/// Requests handled at once; more wait for a slot. Bounds the memory a flood of large bodies
+/// can take (each body is read whole, up to the 1 MiB limit) on a receiver the tunnel exposes.
+pub const MAX_CONCURRENT_REQUESTS: usize = 256;
+
 /// The router: every path and method lands in `receive`, so that wrong paths and methods are
 /// captured and diagnosed too.
 pub fn router(engine: Engine) -> Router {
-    Router::new().fallback(receive).with_state(engine)
+    Router::new()
+        .fallback(receive)
+        .with_state(engine)
+        .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS))
 }
 
 /// Serves the router on a listener until `shutdown` resolves.

@@ -222,6 +222,24 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
+        self.on_own_connection(query).await
+    }
+
+    /// Runs a rare write that is not an event (a tunnel state) on its own connection, outside
+    /// the event writer's batches; SQLite's lock orders it with them.
+    pub async fn write_aside<T, F>(&self, write: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.on_own_connection(write).await
+    }
+
+    async fn on_own_connection<T, F>(&self, query: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
         let path = self.inner.path.clone();
         tokio::task::spawn_blocking(move || {
             let conn = connection::open_reader(&path)?;

@@ -207,7 +207,7 @@ async fn record_states(store: Store, mut records: mpsc::UnboundedReceiver<(i64, 
     while let Some((at, state)) = records.recv().await {
         let (name, url, detail) = (state.name(), state.url().map(str::to_owned), state.detail());
         let _ = store
-            .read(move |conn| {
+            .write_aside(move |conn| {
                 record_tunnel_state(conn, at, name, url.as_deref(), detail.as_deref())
             })
             .await;
