@@ -26,10 +26,9 @@ pub const MAX_CONCURRENT_REQUESTS: usize = 256;
 /// The router: every path and method lands in `receive`, so that wrong paths and methods are
 /// captured and diagnosed too.
 pub fn router(engine: Engine) -> Router {
-    Router::new()
-        .fallback(receive)
-        .with_state(engine)
-        .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS))
+    Router::new().fallback(receive).with_state(engine).layer(
+        tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS),
+    )
 }
 
 /// Serves the router on a listener until `shutdown` resolves.

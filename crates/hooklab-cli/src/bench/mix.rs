@@ -17,6 +17,7 @@ use hooklab_core::store::{StoreError, open_for_reading};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::template::Template;
 use crate::error::CliError;
 
 const USER: &str = "__HOOKLAB_USER__";
@@ -54,9 +55,9 @@ pub struct Plan {
     total: usize,
     secret: Secret,
     users: Vec<String>,
-    user_template: String,
-    deleted_template: String,
-    session_template: String,
+    user_template: Template,
+    deleted_template: Template,
+    session_template: Template,
     clock: AtomicI64,
     expect: Mutex<HashMap<usize, Expect>>,
     recent: Mutex<VecDeque<(String, Bytes)>>,
@@ -139,24 +140,23 @@ impl Plan {
             self.note(user_index, |e| {
                 e.newest_version = e.newest_version.max(Some(version));
             });
+            let (first, time) = (format!("v{version}"), version.to_string());
             self.user_template
-                .replace(USER, user)
-                .replace(FIRST, &format!("v{version}"))
-                .replace(KIND, kind)
-                .replace(TIME, &version.to_string())
+                .fill(&[(USER, user), (FIRST, &first), (KIND, kind), (TIME, &time)])
         } else if roll < 65 {
             self.note(user_index, |e| e.deleted = true);
             self.deleted_template
-                .replace(USER, user)
-                .replace(TIME, &version.to_string())
+                .fill(&[(USER, user), (TIME, &version.to_string())])
         } else {
             self.note(user_index, |e| {
                 e.newest_sign_in = e.newest_sign_in.max(Some(version));
             });
-            self.session_template
-                .replace(USER, user)
-                .replace(SESSION, &new_id("sess", now_secs))
-                .replace(TIME, &version.to_string())
+            let session = new_id("sess", now_secs);
+            self.session_template.fill(&[
+                (USER, user),
+                (SESSION, &session),
+                (TIME, &version.to_string()),
+            ])
         };
         let delivery = sign(
             Bytes::from(body),
@@ -261,7 +261,7 @@ fn time_marker() -> Value {
 fn template(
     name: &str,
     edit: impl FnOnce(&mut serde_json::Map<String, Value>),
-) -> Result<String, CliError> {
+) -> Result<Template, CliError> {
     let fixture = find(name).ok_or_else(|| CliError::Failed(format!("fixture {name} missing")))?;
     let mut event: Value = serde_json::from_str(fixture.json)
         .map_err(|e| CliError::Failed(format!("fixture {name}: {e}")))?;
@@ -274,7 +274,10 @@ fn template(
             edit(data);
         }
     }
-    Ok(event.to_string())
+    Ok(Template::new(
+        &event.to_string(),
+        &[USER, SESSION, FIRST, KIND, TIME],
+    ))
 }
 
 /// A small deterministic generator (SplitMix64).

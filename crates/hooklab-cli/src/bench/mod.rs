@@ -5,6 +5,7 @@
 mod load;
 mod mix;
 mod report;
+mod template;
 
 use std::path::PathBuf;
 use std::sync::Arc;

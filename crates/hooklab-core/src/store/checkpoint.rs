@@ -31,6 +31,8 @@ pub(crate) fn run_checkpointer(
     let Ok(conn) = open_reader(&path) else {
         return;
     };
+    // A checkpoint copies WAL frames straight to the database file: no page cache needed.
+    let _ = conn.pragma_update(None, "cache_size", -128);
     loop {
         match nudges.recv_timeout(Duration::from_secs(1)) {
             Ok(()) | Err(RecvTimeoutError::Timeout) => {}

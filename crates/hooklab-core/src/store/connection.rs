@@ -62,7 +62,7 @@ pub(crate) fn open_writer(
     // Checkpoints run on their own thread (see checkpoint.rs), never inside a commit.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-    conn.pragma_update(None, "cache_size", -6144)?;
+    conn.pragma_update(None, "cache_size", -5120)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
 }
