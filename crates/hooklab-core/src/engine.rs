@@ -221,8 +221,8 @@ impl Engine {
                 );
             }
             Some(Incomplete::Aborted) => {
-                let hint = "The client closed the connection before the whole body arrived; \
-                            nothing was verified."
+                let hint = "The whole body never arrived: the client closed the connection or \
+                            stopped sending for 10 s. Nothing was verified."
                     .to_owned();
                 return refuse(
                     capture,

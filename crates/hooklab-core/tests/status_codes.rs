@@ -280,12 +280,13 @@ async fn signature_from_a_throwaway_key_answers_401() {
     assert_eq!(stored.verification_detail.code(), "signature_mismatch");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn timestamp_too_old_answers_401_with_the_offset_in_seconds() {
+/// Sends a delivery signed `offset` seconds off and checks the 401, the stored outcome and the
+/// offset in the hint; returns the stored outcome for the caller to match.
+async fn assert_clock_skew(offset: i64, code: &str) -> (Verification, i64) {
     let h = Harness::start().await;
     let event = fixture("user.created", None, now_ms());
     let options = SignOptions {
-        timestamp_offset: -600,
+        timestamp_offset: offset,
         ..SignOptions::default()
     };
     let delivery = signed_with(event.body.clone(), SECRET, options);
@@ -293,38 +294,38 @@ async fn timestamp_too_old_answers_401_with_the_offset_in_seconds() {
     let reply = h.deliver(&delivery).await;
 
     assert_eq!(reply.status, 401, "{}", reply.body);
-    assert_eq!(reply.field("verification"), Some("timestamp_too_old"));
+    assert_eq!(reply.field("verification"), Some(code));
     let stored = h.assert_captured(&reply, event.body.as_bytes()).await;
-    let Verification::TimestampTooOld { seconds } = stored.verification_detail else {
-        panic!("not too old: {:?}", stored.verification_detail)
+    let seconds = match stored.verification_detail {
+        Verification::TimestampTooOld { seconds } | Verification::TimestampTooNew { seconds } => {
+            seconds
+        }
+        ref other => panic!("not clock skew: {other:?}"),
     };
+    let hint = stored.summary.hint.clone().unwrap_or_default();
+    assert!(hint.contains(&format!("{seconds} s")), "{hint}");
+    (stored.verification_detail, seconds)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timestamp_too_old_answers_401_with_the_offset_in_seconds() {
+    let (outcome, seconds) = assert_clock_skew(-600, "timestamp_too_old").await;
+    assert!(
+        matches!(outcome, Verification::TimestampTooOld { .. }),
+        "{outcome:?}"
+    );
     // 600 s, plus the second boundary the request may have crossed on the way.
     assert!((600..=602).contains(&seconds), "{seconds}");
-    let hint = stored.summary.hint.unwrap_or_default();
-    assert!(hint.contains(&format!("{seconds} s")), "{hint}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timestamp_too_new_answers_401_with_the_offset_in_seconds() {
-    let h = Harness::start().await;
-    let event = fixture("user.created", None, now_ms());
-    let options = SignOptions {
-        timestamp_offset: 600,
-        ..SignOptions::default()
-    };
-    let delivery = signed_with(event.body.clone(), SECRET, options);
-
-    let reply = h.deliver(&delivery).await;
-
-    assert_eq!(reply.status, 401, "{}", reply.body);
-    assert_eq!(reply.field("verification"), Some("timestamp_too_new"));
-    let stored = h.assert_captured(&reply, event.body.as_bytes()).await;
-    let Verification::TimestampTooNew { seconds } = stored.verification_detail else {
-        panic!("not too new: {:?}", stored.verification_detail)
-    };
+    let (outcome, seconds) = assert_clock_skew(600, "timestamp_too_new").await;
+    assert!(
+        matches!(outcome, Verification::TimestampTooNew { .. }),
+        "{outcome:?}"
+    );
     assert!((598..=600).contains(&seconds), "{seconds}");
-    let hint = stored.summary.hint.unwrap_or_default();
-    assert!(hint.contains(&format!("{seconds} s")), "{hint}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -90,7 +90,11 @@ pub(crate) fn record(conn: &Connection, new: &NewEvent) -> rusqlite::Result<Reco
     let (decision, sync, hint) = match (&new.event, &new.unsynced) {
         (_, Some((outcome, hint))) => (None, outcome.clone(), hint.clone()),
         (Some(event), None) => {
-            let known = load_known(conn, event)?;
+            // Types sync ignores (or cannot read) need nothing from the store.
+            let known = match event.payload {
+                Payload::Other { .. } | Payload::Invalid { .. } => Known::default(),
+                _ => load_known(conn, event)?,
+            };
             let decision = decide(event, &known, new.capture.received_ms);
             let outcome = describe(&decision, &known);
             let hint = (outcome.kind != SyncKind::Applied).then(|| outcome.detail.clone());
