@@ -57,6 +57,9 @@ pub enum Command {
         /// The user id (user_…).
         id: String,
     },
+    /// Resend a captured event: re-run it in Hooklab with today's secrets (default), or post
+    /// it over HTTP as captured or re-signed.
+    Replay(ReplayArgs),
     /// Settings file: show it, or store a secret.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -110,6 +113,24 @@ pub struct SendArgs {
     /// Send the same message this many times (redeliveries keep the svix-id).
     #[arg(long, default_value_t = 1)]
     pub times: u32,
+}
+
+/// `hooklab replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The event number or svix-id (msg_…).
+    pub key: String,
+    /// Sign it again now with the current secret (keeps the svix-id unless --new-id).
+    #[arg(long)]
+    pub re_sign: bool,
+    /// With --re-sign: give it a new svix-id, so it is applied again instead of being a
+    /// duplicate.
+    #[arg(long, requires = "re_sign")]
+    pub new_id: bool,
+    /// Post it over HTTP instead: to URL, or (no URL) to the local receiver. Without
+    /// --re-sign it goes as captured, and Svix's 5-minute tolerance refuses older captures.
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    pub over_http: Option<String>,
 }
 
 /// `hooklab events`.
@@ -202,7 +223,15 @@ pub struct BenchArgs {
     /// Print a line every this many events.
     #[arg(long, default_value_t = 20_000)]
     pub report_every: usize,
-    /// SQLite synchronous.
+    /// SQLite synchronous (of the in-process receiver).
     #[arg(long, default_value = "normal")]
     pub synchronous: hooklab_core::store::Synchronous,
+    /// Drive a receiver already running in another process at this URL
+    /// (e.g. http://127.0.0.1:8787/api/webhooks/clerk) instead of one in-process; signs with
+    /// --secret / CLERK_WEBHOOK_SECRET / the settings file.
+    #[arg(long, value_name = "URL", conflicts_with = "synchronous")]
+    pub target: Option<String>,
+    /// With --target: the receiver's database, to check its users table after the run.
+    #[arg(long, value_name = "PATH", requires = "target")]
+    pub check_db: Option<PathBuf>,
 }

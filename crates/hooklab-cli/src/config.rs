@@ -1,19 +1,18 @@
 //! `hooklab config`: show and change the settings file, secrets always masked.
 
-use hooklab_core::secret::{Secret, SecretOrigin, mask};
-use hooklab_core::settings::{self, SECRET_ENV};
-use hooklab_core::tunnel::{
-    AUTHTOKEN_ENV, AUTHTOKEN_URL, DOMAIN_ENV, DOMAINS_URL, normalize_domain,
-};
+use hooklab_core::secret::mask;
+use hooklab_core::settings::{self, SECRET_ENV, SettingsChange};
+use hooklab_core::tunnel::{AUTHTOKEN_ENV, DOMAIN_ENV};
 
 use crate::args::ConfigCommand;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::print_json;
 
-/// Runs one `config` subcommand.
+/// Runs one `config` subcommand. Every change is validated like the desktop app's Settings
+/// screen does it; a running `hooklab serve` or app applies it within a second.
 pub fn run(mut ctx: Context, command: ConfigCommand) -> Result<(), CliError> {
-    match command {
+    let change = match command {
         ConfigCommand::Show => {
             show(&ctx);
             return Ok(());
@@ -21,45 +20,26 @@ pub fn run(mut ctx: Context, command: ConfigCommand) -> Result<(), CliError> {
         ConfigCommand::SetSecret {
             secret,
             keep_previous,
-        } => {
-            let parsed = Secret::parse(&secret, SecretOrigin::Settings)?;
-            let mut list = vec![parsed.expose().to_owned()];
-            if keep_previous {
-                list.extend(
-                    ctx.settings
-                        .secrets
-                        .iter()
-                        .filter(|s| s.as_str() != parsed.expose())
-                        .take(1)
-                        .cloned(),
-                );
-            }
-            ctx.settings.secrets = list;
-        }
-        ConfigCommand::ClearSecrets => ctx.settings.secrets.clear(),
-        ConfigCommand::SetPath { path } => ctx.settings.webhook_path = Some(path),
-        ConfigCommand::SetPort { port } => ctx.settings.port = Some(port),
+        } => SettingsChange::SetSecret {
+            secret,
+            keep_previous,
+        },
+        ConfigCommand::ClearSecrets => SettingsChange::ClearSecrets,
+        ConfigCommand::SetPath { path } => SettingsChange::SetWebhookPath { path },
+        ConfigCommand::SetPort { port } => SettingsChange::SetPort { port },
         ConfigCommand::SetNgrokAuthtoken { token } => {
-            let token = token.trim();
-            if token.is_empty() {
-                return Err(CliError::usage(
-                    "the ngrok authtoken is empty",
-                    format!("Copy it from {AUTHTOKEN_URL}."),
-                ));
-            }
-            ctx.settings.ngrok_authtoken = Some(token.to_owned());
+            SettingsChange::SetNgrokAuthtoken { token: Some(token) }
         }
-        ConfigCommand::SetNgrokDomain { domain } => {
-            let domain = normalize_domain(&domain);
-            if domain.is_empty() {
-                return Err(CliError::usage(
-                    "the ngrok domain is empty",
-                    format!("Claim your free static domain at {DOMAINS_URL}."),
-                ));
-            }
-            ctx.settings.ngrok_domain = Some(domain);
-        }
-    }
+        ConfigCommand::SetNgrokDomain { domain } => SettingsChange::SetNgrokDomain {
+            domain: Some(domain),
+        },
+    };
+    change
+        .apply_to(&mut ctx.settings)
+        .map_err(|e| CliError::Usage {
+            message: e.message,
+            hint: Some(e.hint),
+        })?;
     settings::save(&ctx.settings_path, &ctx.settings)?;
     show(&ctx);
     Ok(())

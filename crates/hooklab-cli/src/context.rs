@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use hooklab_core::engine::DEFAULT_WEBHOOK_PATH;
+use hooklab_core::runtime::Overrides;
 use hooklab_core::secret::Secret;
 use hooklab_core::settings::{self, DEFAULT_PORT, Settings};
 
@@ -47,6 +48,13 @@ impl Context {
             |name| std::env::var(name).ok(),
             &self.settings,
         )?)
+    }
+
+    /// What wins over the settings file for a runtime: `--secret` flags and the environment.
+    pub fn overrides(&self) -> Overrides {
+        let mut overrides = Overrides::from_process_env();
+        overrides.secret_flags.clone_from(&self.secret_flags);
+        overrides
     }
 
     /// The webhook path: flag, else settings, else the default; always starts with `/`.

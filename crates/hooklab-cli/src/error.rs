@@ -1,7 +1,10 @@
 //! What a command can fail with, printed as a message and a hint, never a panic.
 
 use hooklab_core::client::SendError;
+use hooklab_core::error_body::Coded;
 use hooklab_core::fixtures::TemplateError;
+use hooklab_core::replay::ReplayError;
+use hooklab_core::runtime::RuntimeError;
 use hooklab_core::secret::SecretError;
 use hooklab_core::settings::SettingsError;
 use hooklab_core::store::StoreError;
@@ -18,6 +21,12 @@ pub enum CliError {
     /// Database problem.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Starting the receiver failed.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// A resend could not be made.
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
     /// Nothing answered a send.
     #[error(transparent)]
     Send(#[from] SendError),
@@ -54,6 +63,8 @@ impl CliError {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::Secret(e) => Some(e.hint().to_owned()),
+            Self::Runtime(e) => Coded::hint(e),
+            Self::Replay(e) => Coded::hint(e),
             Self::Store(e) => e.hint().map(str::to_owned),
             Self::Send(SendError::Unreachable { .. }) => {
                 Some("Is the receiver running? Start it with `hooklab serve`, or pass --to.".into())

@@ -7,6 +7,7 @@ mod context;
 mod error;
 mod output;
 mod query;
+mod replay;
 mod send;
 mod serve;
 
@@ -21,6 +22,7 @@ use error::CliError;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.global.json;
+    init_logging(matches!(cli.command, Command::Serve(_)));
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -52,9 +54,23 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Event { key } => query::event(&ctx, &key),
         Command::Users(args) => query::users(&ctx, args),
         Command::User { id } => query::user(&ctx, &id),
+        Command::Replay(args) => runtime()?.block_on(replay::run(ctx, args)),
         Command::Config(command) => config::run(ctx, command),
         Command::Bench(args) => runtime()?.block_on(bench::run(ctx, args)),
     }
+}
+
+/// Logs go to stderr: warnings and errors, plus what `serve` applies (settings, ports);
+/// `HOOKLAB_LOG` (e.g. `debug`) overrides.
+fn init_logging(serving: bool) {
+    let default = if serving { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HOOKLAB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {

@@ -2,14 +2,9 @@
 //! printing one line per event and per tunnel state from the engine bus.
 
 use hooklab_core::bus::BusEvent;
-use hooklab_core::engine::{Engine, EngineConfig};
-use hooklab_core::receiver;
+use hooklab_core::runtime::{Runtime, RuntimeOptions, RuntimeStatus, TunnelMode};
 use hooklab_core::store::EventSummary;
-use hooklab_core::tunnel::{
-    Supervisor, TunnelConfig, TunnelState, clerk_checklist, resolve_authtoken, resolve_domain,
-    seconds,
-};
-use tokio::net::TcpListener;
+use hooklab_core::tunnel::{TunnelState, clerk_checklist, seconds};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::args::ServeArgs;
@@ -17,125 +12,116 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{fit, print_json, time};
 
-/// Runs until Ctrl-C or SIGTERM, then finishes pending writes.
+/// Runs until Ctrl-C or SIGTERM, then finishes pending writes. Settings saved meanwhile (by
+/// `hooklab config` or the desktop app) apply within a second.
 pub async fn run(ctx: Context, args: ServeArgs) -> Result<(), CliError> {
-    let secrets = ctx.secrets()?;
-    let path = ctx.webhook_path(args.path.as_deref());
-    let port = ctx.port(args.port);
-    let mut config = EngineConfig::new(ctx.db.clone());
-    config.webhook_path = path.clone();
-    config.store.synchronous = args
-        .synchronous
-        .or(ctx.settings.synchronous)
-        .unwrap_or_default();
-    let masked: Vec<String> = secrets.iter().map(|s| s.masked()).collect();
-    let origin = secrets.first().map(|s| s.origin());
-    let tunnel = tunnel_config(&ctx, &args, secrets.first().map(|s| s.expose().to_owned()))?;
-    config.secrets = secrets;
-    let engine = Engine::start(config)?;
-    let listener = TcpListener::bind(("127.0.0.1", port))
-        .await
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AddrInUse => CliError::usage(
-                format!("port {port} is already in use"),
-                "Another `hooklab serve` (or another program) is listening there; stop it or pass --port.",
-            ),
-            _ => CliError::Io(format!("cannot listen on 127.0.0.1:{port}: {e}")),
-        })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| CliError::Io(e.to_string()))?;
-    let url = format!("http://{addr}{path}");
+    if args.verify_at_edge && ctx.secrets()?.is_empty() {
+        return Err(CliError::usage(
+            "--verify-at-edge needs the signing secret",
+            "Run `hooklab config set-secret whsec_…` (or pass --secret), so ngrok can check \
+             Clerk's signatures.",
+        ));
+    }
+    let mut options = RuntimeOptions::new(ctx.db.clone(), ctx.settings_path.clone());
+    options.overrides = ctx.overrides();
+    options.overrides.port = args.port;
+    options.overrides.webhook_path = args.path.clone();
+    options.overrides.synchronous = args.synchronous;
+    options.overrides.domain = args.domain.clone();
+    options.overrides.verify_at_edge = args.verify_at_edge;
+    options.tunnel = if args.tunnel {
+        TunnelMode::Always
+    } else {
+        TunnelMode::Off
+    };
+    let runtime = Runtime::start(options).await?;
+    let status = runtime.status();
     if ctx.json {
         print_json(&serde_json::json!({
-            "kind": "listening", "url": url, "db": ctx.db, "secrets": masked,
-            "tunnel": tunnel.is_some(),
+            "kind": "listening", "url": status.local_url, "db": ctx.db,
+            "secrets": status.secrets.iter().map(|s| &s.masked).collect::<Vec<_>>(),
+            "tunnel": args.tunnel,
         }));
     } else {
-        println!("Hooklab is receiving Clerk webhooks at {url}");
-        match origin {
-            Some(origin) => println!(
-                "  signing secrets  {} (from {})",
-                masked.join(", "),
-                origin.label()
-            ),
-            None => println!(
-                "  signing secrets  none: every delivery will fail verification (401). Pass \
-                 --secret whsec_… or set CLERK_WEBHOOK_SECRET."
-            ),
-        }
-        println!("  database         {}", ctx.db.display());
-        println!("  try it           hooklab send user.created --to {url}");
-        match &tunnel {
-            None => println!(
-                "  public URL       none: local-only mode. Add --tunnel for a public HTTPS URL \
-                 through ngrok (see docs/tunnel.md)."
-            ),
-            Some(config) => println!(
-                "  public URL       opening an ngrok tunnel{}{}…",
-                config
-                    .domain
-                    .as_deref()
-                    .map(|d| format!(" on {d}"))
-                    .unwrap_or_default(),
-                if config.edge_verification_secret.is_some() {
-                    " with signature verification at the edge"
-                } else {
-                    ""
-                }
-            ),
-        }
-        println!("Waiting for events (Ctrl-C to stop)…");
+        print_banner(&status, &args);
     }
-    let printer = tokio::spawn(print_events(engine.subscribe(), ctx.json, url.clone()));
-    let supervisor = Supervisor::new(engine.clone());
-    if let Some(config) = tunnel {
-        supervisor.start(config).await;
-    }
-    let served = receiver::serve(listener, engine.clone(), shutdown_signal()).await;
-    supervisor.stop().await;
-    engine.close().await;
+    let printer = tokio::spawn(print_events(runtime.clone(), ctx.json));
+    shutdown_signal().await;
+    runtime.shutdown().await;
     printer.abort();
-    served.map_err(|e| CliError::Io(format!("the receiver stopped: {e}")))
+    Ok(())
 }
 
-/// The tunnel's settings for `--tunnel`: authtoken from NGROK_AUTHTOKEN or the settings file
-/// (never a flag: it would land in the shell history), domain from --domain, NGROK_DOMAIN or
-/// the settings file.
-fn tunnel_config(
-    ctx: &Context,
-    args: &ServeArgs,
-    current_secret: Option<String>,
-) -> Result<Option<TunnelConfig>, CliError> {
-    if !args.tunnel {
-        return Ok(None);
+fn print_banner(status: &RuntimeStatus, args: &ServeArgs) {
+    let url = &status.local_url;
+    println!("Hooklab is receiving Clerk webhooks at {url}");
+    print_secrets(status);
+    println!("  database         {}", status.db_path);
+    println!("  try it           hooklab send user.created --to {url}");
+    if args.tunnel {
+        println!(
+            "  public URL       opening an ngrok tunnel{}{}…",
+            status
+                .ngrok_domain
+                .as_deref()
+                .map(|d| format!(" on {d}"))
+                .unwrap_or_default(),
+            if args.verify_at_edge {
+                " with signature verification at the edge"
+            } else {
+                ""
+            }
+        );
+    } else {
+        println!(
+            "  public URL       none: local-only mode. Add --tunnel for a public HTTPS URL \
+             through ngrok (see docs/tunnel.md)."
+        );
     }
-    let env = |name: &str| std::env::var(name).ok();
-    let mut config = TunnelConfig::new(resolve_authtoken(env, &ctx.settings));
-    config.domain = resolve_domain(args.domain.as_deref(), env, &ctx.settings);
-    config.settings_path = Some(ctx.settings_path.clone());
-    if args.verify_at_edge {
-        let Some(secret) = current_secret else {
-            return Err(CliError::usage(
-                "--verify-at-edge needs the signing secret",
-                "Pass --secret whsec_… or set CLERK_WEBHOOK_SECRET, so ngrok can check Clerk's \
-                 signatures.",
-            ));
-        };
-        config.edge_verification_secret = Some(secret);
-    }
-    Ok(Some(config))
+    println!("Waiting for events (Ctrl-C to stop)…");
 }
 
-async fn print_events(
-    mut bus: tokio::sync::broadcast::Receiver<BusEvent>,
-    json: bool,
-    local_url: String,
-) {
+fn print_secrets(status: &RuntimeStatus) {
+    if status.secrets.is_empty() {
+        println!(
+            "  signing secrets  none: every delivery will fail verification (401). Run \
+             `hooklab config set-secret whsec_…` (applies without a restart)."
+        );
+        return;
+    }
+    let listed: Vec<String> = status
+        .secrets
+        .iter()
+        .map(|s| format!("{} ({})", s.masked, s.role))
+        .collect();
+    let from = status
+        .secrets
+        .first()
+        .map(|s| s.origin.label())
+        .unwrap_or_default();
+    println!("  signing secrets  {} from {from}", listed.join(", "));
+}
+
+async fn print_events(runtime: Runtime, json: bool) {
+    let mut bus = runtime.engine().subscribe();
     let mut tunnel = TunnelLines::default();
+    let mut shown = runtime.status();
     loop {
+        let local_url = runtime.status().local_url;
         match bus.recv().await {
+            Ok(BusEvent::SettingsApplied) if json => print_json(&serde_json::json!({
+                "kind": "settings_applied", "status": runtime.status(),
+            })),
             Ok(event) if json => print_json(&event),
+            Ok(BusEvent::SettingsApplied) => {
+                let now = runtime.status();
+                print_settings_change(&shown, &now);
+                shown = now;
+            }
+            Ok(BusEvent::Alarm(alarm)) => {
+                println!("!!!! {}", alarm.message);
+                println!("    hint: {}", alarm.hint);
+            }
             Ok(BusEvent::Captured(e)) => print_line(&e, None),
             Ok(BusEvent::OutcomeUpdated(e)) => {
                 print_line(&e, Some(format!("redelivery #{}", e.delivery_count)));
@@ -144,6 +130,32 @@ async fn print_events(
             Ok(BusEvent::Tunnel(state)) => tunnel.print(&state, &local_url),
             Err(RecvError::Lagged(n)) => println!("… {n} events not shown (see `hooklab events`)"),
             Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Says what a settings change changed.
+fn print_settings_change(before: &RuntimeStatus, after: &RuntimeStatus) {
+    if before.secrets != after.secrets {
+        println!("settings  signing secrets changed:");
+        print_secrets(after);
+        if let Some(by) = &after.secrets_overridden_by {
+            println!("    note: {by} overrides the settings file's secrets while this runs");
+        }
+    }
+    if before.local_url != after.local_url {
+        println!("settings  now receiving at {}", after.local_url);
+    }
+    if before.ngrok_authtoken != after.ngrok_authtoken || before.ngrok_domain != after.ngrok_domain
+    {
+        println!("settings  ngrok authtoken or domain changed: the tunnel restarts");
+    }
+    if let Some(problem) = &after.settings_problem
+        && before.settings_problem.as_ref() != Some(problem)
+    {
+        println!("settings  NOT applied: {}", problem.message);
+        if let Some(hint) = &problem.hint {
+            println!("    hint: {hint}");
         }
     }
 }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use crate::alarm::Alarm;
 use crate::store::EventSummary;
 use crate::tunnel::TunnelState;
 
@@ -25,6 +26,10 @@ pub enum BusEvent {
     },
     /// The tunnel changed state (`{"kind":"tunnel","state":"online","url":…}`).
     Tunnel(TunnelState),
+    /// Something failed that no request reports by itself (the UI shows a banner).
+    Alarm(Alarm),
+    /// The settings changed and were applied (or could not be: see the runtime's status).
+    SettingsApplied,
 }
 
 /// Creates the bus.

@@ -73,7 +73,14 @@ pub struct Capture {
     pub body_size: u64,
     /// Set when the body was not read whole.
     pub incomplete: Option<Incomplete>,
+    /// The stored event this request replays (a re-run, or an HTTP resend carrying
+    /// [`REPLAY_HEADER`]).
+    pub replay_of: Option<i64>,
 }
+
+/// The header an HTTP resend carries, naming the event (its number) it replays, so the new
+/// capture links back to it.
+pub const REPLAY_HEADER: &str = "x-hooklab-replay-of";
 
 /// Why a body was not read whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,11 +7,12 @@ use std::sync::{Arc, RwLock};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use crate::alarm::{Alarm, AlarmSink};
 use crate::bus::{self, BusEvent};
 use crate::capture::{Capture, Incomplete};
 use crate::clerk::parse_event;
 use crate::secret::Secret;
-use crate::store::{EventSummary, NewEvent, Store, StoreError, StoreOptions};
+use crate::store::{EventSummary, NewEvent, Recorded, Store, StoreError, StoreOptions};
 use crate::sync::{SyncKind, SyncOutcome};
 use crate::verify::{Verification, verify};
 
@@ -69,7 +70,7 @@ struct Inner {
     store: Store,
     bus: broadcast::Sender<BusEvent>,
     secrets: RwLock<Arc<[Secret]>>,
-    webhook_path: String,
+    webhook_path: RwLock<Arc<str>>,
     body_limit: usize,
 }
 
@@ -77,7 +78,7 @@ impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
             .field("store", &self.inner.store)
-            .field("webhook_path", &self.inner.webhook_path)
+            .field("webhook_path", &self.webhook_path())
             .finish_non_exhaustive()
     }
 }
@@ -86,13 +87,18 @@ impl Engine {
     /// Opens the store and starts the engine.
     pub fn start(config: EngineConfig) -> Result<Self, StoreError> {
         let bus = bus::channel();
-        let store = Store::open(&config.db_path, config.store, bus.clone())?;
+        let alarms = bus.clone();
+        let alarm: AlarmSink = Arc::new(move |alarm: Alarm| {
+            tracing::error!(code = %alarm.code, hint = %alarm.hint, "{}", alarm.message);
+            let _ = alarms.send(BusEvent::Alarm(alarm));
+        });
+        let store = Store::open(&config.db_path, config.store, crate::settle::settle, alarm)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
                 bus,
                 secrets: RwLock::new(config.secrets.into()),
-                webhook_path: config.webhook_path,
+                webhook_path: RwLock::new(config.webhook_path.into()),
                 body_limit: config.body_limit,
             }),
         })
@@ -114,8 +120,18 @@ impl Engine {
     }
 
     /// The webhook route.
-    pub fn webhook_path(&self) -> &str {
-        &self.inner.webhook_path
+    pub fn webhook_path(&self) -> Arc<str> {
+        self.inner
+            .webhook_path
+            .read()
+            .map_or_else(|_| Arc::from(DEFAULT_WEBHOOK_PATH), |p| Arc::clone(&p))
+    }
+
+    /// Moves the webhook route; takes effect for the next request.
+    pub fn set_webhook_path(&self, path: &str) {
+        if let Ok(mut current) = self.inner.webhook_path.write() {
+            *current = Arc::from(path);
+        }
     }
 
     /// The body size limit in bytes.
@@ -135,7 +151,7 @@ impl Engine {
         self.secrets().iter().map(Secret::masked).collect()
     }
 
-    fn secrets(&self) -> Arc<[Secret]> {
+    pub(crate) fn secrets(&self) -> Arc<[Secret]> {
         self.inner
             .secrets
             .read()
@@ -145,8 +161,21 @@ impl Engine {
 
     /// Judges, stores and reports one request; returns only after the commit.
     pub async fn ingest(&self, capture: Capture) -> Result<Receipt, StoreError> {
-        let new = self.judge(capture);
+        let clock_secs = capture.received_ms.div_euclid(1000);
+        self.ingest_judged_at(capture, clock_secs).await
+    }
+
+    /// Like [`Engine::ingest`], but checks the signature's timestamp against `clock_secs`
+    /// instead of the arrival time: a re-run judges a stored request as of when it first
+    /// arrived, with today's secrets.
+    pub(crate) async fn ingest_judged_at(
+        &self,
+        capture: Capture,
+        clock_secs: i64,
+    ) -> Result<Receipt, StoreError> {
+        let new = self.judge(capture, clock_secs);
         let recorded = self.inner.store.record(new).await?;
+        self.announce(&recorded);
         let sync = recorded.duplicate.clone().unwrap_or_else(|| SyncOutcome {
             kind: recorded.summary.sync,
             detail: recorded.summary.sync_detail.clone(),
@@ -158,14 +187,33 @@ impl Engine {
         })
     }
 
+    /// Publishes what a committed request changed (when anyone listens).
+    fn announce(&self, recorded: &Recorded) {
+        let bus = &self.inner.bus;
+        if bus.receiver_count() == 0 {
+            return;
+        }
+        let event = if recorded.duplicate.is_some() {
+            BusEvent::OutcomeUpdated(recorded.summary.clone())
+        } else {
+            BusEvent::Captured(recorded.summary.clone())
+        };
+        let _ = bus.send(event);
+        if let Some(user_id) = &recorded.user_changed {
+            let _ = bus.send(BusEvent::UserChanged {
+                user_id: user_id.clone(),
+            });
+        }
+    }
+
     /// Closes the store after pending writes.
     pub async fn close(&self) {
         self.inner.store.close().await;
     }
 
-    fn judge(&self, capture: Capture) -> NewEvent {
-        let now_secs = capture.received_ms.div_euclid(1000);
-        let expected = self.inner.webhook_path.as_str();
+    fn judge(&self, capture: Capture, now_secs: i64) -> NewEvent {
+        let expected = self.webhook_path();
+        let expected = &*expected;
         // A refused request still shows the type and user it claims to be about.
         let refuse = |capture: Capture, status: u16, verification, detail: String, hint| {
             let claimed = parse_event(&capture.body).ok();

@@ -1,17 +1,23 @@
 //! Hooklab's engine: captures every Clerk webhook request exactly as received, verifies its
 //! Svix signature, syncs users into SQLite, and announces it all on a bus. No Tauri, no UI.
 
+pub mod alarm;
 pub mod bus;
 pub mod capture;
 pub mod clerk;
 pub mod client;
 pub mod engine;
+pub mod error_body;
+pub mod feed;
 pub mod fixtures;
 pub mod ids;
 pub mod receiver;
+pub mod replay;
+pub mod runtime;
 pub mod secret;
 pub mod send;
 pub mod settings;
+mod settle;
 pub mod store;
 pub mod sync;
 pub mod tunnel;

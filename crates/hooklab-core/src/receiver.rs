@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use crate::capture::{Capture, Incomplete, Origin, Source, now_ms};
+use crate::capture::{Capture, Incomplete, Origin, REPLAY_HEADER, Source, now_ms};
 use crate::engine::Engine;
 use crate::store::StoreError;
 use crate::sync::SyncKind;
@@ -54,6 +54,11 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
         .map(|c| c.0);
     let (parts, body) = request.into_parts();
     let (body, body_size, incomplete) = read_body(&parts.headers, body, engine.body_limit()).await;
+    let replay_of = parts
+        .headers
+        .get(REPLAY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
     let capture = Capture {
         received_ms,
         source: origin.map_or(Source::Local, |o| o.source),
@@ -67,6 +72,7 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
         body,
         body_size,
         incomplete,
+        replay_of,
     };
     match engine.ingest(capture).await {
         Ok(receipt) => {

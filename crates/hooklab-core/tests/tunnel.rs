@@ -13,8 +13,7 @@ use fake_ngrok_edge::{EdgeOptions, FakeEdge, HttpResponse, codes};
 use hooklab_core::bus::BusEvent;
 use hooklab_core::capture::Source;
 use hooklab_core::send::Delivery;
-use hooklab_core::settings::{self, Settings};
-use hooklab_core::store::{TunnelStateRow, list_tunnel_states};
+use hooklab_core::store::TunnelStateRow;
 use hooklab_core::tunnel::{
     AUTHTOKEN_URL, Backoff, DOMAINS_URL, Heartbeat, Supervisor, Transport, TunnelConfig,
     TunnelState, verify_webhook_policy,
@@ -117,7 +116,7 @@ async fn recorded(h: &Harness, found: impl Fn(&[TunnelStateRow]) -> bool) -> Vec
             let rows = h
                 .engine
                 .store()
-                .read(|c| list_tunnel_states(c, 50))
+                .tunnel_states(50)
                 .await
                 .expect("list tunnel states");
             if found(&rows) {
@@ -429,18 +428,11 @@ async fn stop_then_start_again_without_restarting_the_receiver() {
 async fn a_changed_public_url_is_announced_and_remembered() {
     let h = Harness::start().await;
     let edge = edge(EdgeOptions::new(TOKEN)).await;
-    let settings_path = h.dir.path().join("settings.json");
     let old = "https://0ld0ld0ld0ld.ngrok-free.app";
-    let file = Settings {
-        ngrok_authtoken: Some(TOKEN.to_owned()),
-        last_public_url: Some(old.to_owned()),
-        ..Settings::default()
-    };
-    settings::save(&settings_path, &file).unwrap();
     let supervisor = Supervisor::new(h.engine.clone());
     let mut bus = h.engine.subscribe();
     let mut config = config_for(&edge);
-    config.settings_path = Some(settings_path.clone());
+    config.last_public_url = Some(old.to_owned());
 
     within("start", supervisor.start(config.clone())).await;
     let first = online(&mut bus).await;
@@ -456,13 +448,6 @@ async fn a_changed_public_url_is_announced_and_remembered() {
     assert!(
         warning.contains("Do not create a new endpoint"),
         "{warning}"
-    );
-    let saved = settings::load(&settings_path).unwrap();
-    assert_eq!(saved.last_public_url.as_deref(), Some(url.as_str()));
-    assert_eq!(
-        saved.ngrok_authtoken.as_deref(),
-        Some(TOKEN),
-        "other fields kept"
     );
     let rows = recorded(&h, |rows| rows.iter().any(|r| r.state == "online")).await;
     assert!(rows[0].detail.as_deref().unwrap().contains(old));

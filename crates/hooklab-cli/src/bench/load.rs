@@ -1,7 +1,6 @@
 //! The load generator: `concurrency` keep-alive HTTP/1.1 connections, each sending the next
 //! request of the plan as soon as its previous one is answered, timing every request.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -12,6 +11,7 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+use super::endpoint::Endpoint;
 use super::mix::Plan;
 use crate::error::CliError;
 
@@ -28,22 +28,23 @@ pub struct Sample {
 
 /// Sends every request of the plan; returns one sample per request.
 pub async fn drive(
-    addr: SocketAddr,
-    path: &str,
+    endpoint: &Endpoint,
     plan: &Arc<Plan>,
     concurrency: usize,
 ) -> Result<Vec<Sample>, CliError> {
     let total = plan.total();
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let url: hyper::Uri = format!("http://{addr}{path}")
+    let url: hyper::Uri = endpoint
+        .url()
         .parse()
         .map_err(|e| CliError::Io(format!("bad URL: {e}")))?;
     let mut tasks = Vec::with_capacity(concurrency);
     for _ in 0..concurrency.max(1) {
         let (plan, next, url) = (Arc::clone(plan), Arc::clone(&next), url.clone());
+        let endpoint = endpoint.clone();
         tasks.push(tokio::spawn(async move {
-            connection(addr, url, &plan, &next, total, started).await
+            connection(&endpoint, url, &plan, &next, total, started).await
         }));
     }
     let mut samples = Vec::with_capacity(total);
@@ -58,7 +59,7 @@ pub async fn drive(
 }
 
 async fn connection(
-    addr: SocketAddr,
+    endpoint: &Endpoint,
     url: hyper::Uri,
     plan: &Plan,
     next: &AtomicUsize,
@@ -66,7 +67,9 @@ async fn connection(
     started: Instant,
 ) -> Result<Vec<Sample>, CliError> {
     let io = |e: &dyn std::fmt::Display| CliError::Io(format!("benchmark connection: {e}"));
-    let stream = TcpStream::connect(addr).await.map_err(|e| io(&e))?;
+    let stream = TcpStream::connect(endpoint.addr)
+        .await
+        .map_err(|e| io(&e))?;
     stream.set_nodelay(true).map_err(|e| io(&e))?;
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream))
@@ -81,7 +84,7 @@ async fn connection(
         }
         let delivery = plan.delivery(i);
         let mut request = Request::post(url.clone())
-            .header("host", addr.to_string())
+            .header("host", endpoint.authority.as_str())
             .body(Full::new(delivery.body.clone()))
             .map_err(|e| io(&e))?;
         request.headers_mut().extend(delivery.headers());

@@ -1,9 +1,12 @@
-//! `hooklab bench`: the receiver in-process on loopback with a fresh database, driven over real
-//! HTTP by signed requests in a realistic mix; prints throughput, latency percentiles and peak
-//! memory, then checks the users table against what the mix implies. It never fails on time.
+//! `hooklab bench`: the receiver in-process on loopback with a fresh database (or, with
+//! `--target`, one already running in another process), driven over real HTTP by signed
+//! requests in a realistic mix; prints throughput, latency percentiles and peak memory, then
+//! checks the users table against what the mix implies. It never fails on time.
 
+mod endpoint;
 mod load;
 mod mix;
+mod remote;
 mod report;
 mod template;
 
@@ -20,12 +23,26 @@ use tokio::net::TcpListener;
 use crate::args::BenchArgs;
 use crate::context::Context;
 use crate::error::CliError;
+use endpoint::Endpoint;
+use report::Report;
 
 /// A throwaway key for the benchmark only (base64 of 24 fixed bytes).
 const BENCH_SECRET: &str = "whsec_aG9va2xhYi1iZW5jaC1zZWNyZXQta2V5";
 
+/// What the requests are, for the first line.
+const MIX: &str = "mix: 25% user.created, 35% user.updated, 5% user.deleted, 35% \
+                   session.created, 5% redeliveries";
+
 /// Runs the benchmark.
 pub async fn run(ctx: Context, args: BenchArgs) -> Result<(), CliError> {
+    match args.target.as_deref() {
+        Some(target) => remote::run(&ctx, &args, target).await,
+        None => in_process(&ctx, &args).await,
+    }
+}
+
+/// The receiver in this process on a fresh temp database.
+async fn in_process(ctx: &Context, args: &BenchArgs) -> Result<(), CliError> {
     let io = |e: std::io::Error| CliError::Io(e.to_string());
     let dir = tempfile::tempdir().map_err(io)?;
     let db = dir.path().join("bench.db");
@@ -35,7 +52,7 @@ pub async fn run(ctx: Context, args: BenchArgs) -> Result<(), CliError> {
     config.secrets = vec![Secret::parse(BENCH_SECRET, SecretOrigin::Flag)?];
     let engine = Engine::start(config)?;
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(io)?;
-    let addr = listener.local_addr().map_err(io)?;
+    let endpoint = Endpoint::loopback(listener.local_addr().map_err(io)?, &engine.webhook_path());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(receiver::serve(listener, engine.clone(), async {
         let _ = stopped.await;
@@ -45,10 +62,10 @@ pub async fn run(ctx: Context, args: BenchArgs) -> Result<(), CliError> {
     let plan = Arc::new(mix::Plan::new(events, secret)?);
     if !ctx.json {
         println!(
-            "hooklab bench: {events} signed requests over {} connections to http://{addr}, \
-             synchronous={:?}, {} users, mix: 25% user.created, 35% user.updated, 5% \
-             user.deleted, 35% session.created, 5% redeliveries",
+            "hooklab bench: {events} signed requests over {} connections to {}, \
+             synchronous={:?}, {} users, {MIX}",
             args.concurrency,
+            endpoint.url(),
             args.synchronous,
             plan.user_count()
         );
@@ -59,21 +76,29 @@ pub async fn run(ctx: Context, args: BenchArgs) -> Result<(), CliError> {
         Arc::clone(&wal_peak),
     ));
     let started = Instant::now();
-    let samples = load::drive(addr, engine.webhook_path(), &plan, args.concurrency).await?;
+    let samples = load::drive(&endpoint, &plan, args.concurrency).await?;
     let elapsed = started.elapsed();
     watcher.abort();
     let _ = stop.send(());
     let _ = server.await;
     engine.close().await;
 
-    let check = plan.check(&db)?;
-    let mut report = report::Report::new(&samples, elapsed, args.report_every, &db, check);
-    report.wal_peak_mb = wal_peak.load(Ordering::Relaxed) as f64 / 1e6;
+    let mut report = Report::new(&samples, elapsed, args.report_every);
+    report.check = Some(plan.check(&db)?);
+    report.peak_rss_mb = Some(report::peak_rss_mb());
+    report.db_mb = report::file_mb(&db);
+    report.wal_peak_mb = Some(wal_peak.load(Ordering::Relaxed) as f64 / 1e6);
+    finish(ctx, &report, "")
+}
+
+/// Prints the report; fails on a non-2xx answer or a wrong user (`note` ends the message).
+fn finish(ctx: &Context, report: &Report, note: &str) -> Result<(), CliError> {
     report.print(ctx.json);
-    if report.failed_requests > 0 || report.check.wrong > 0 {
+    let wrong = report.check.as_ref().map_or(0, |c| c.wrong);
+    if report.failed_requests > 0 || wrong > 0 {
         return Err(CliError::Failed(format!(
-            "{} requests failed, {} users are wrong",
-            report.failed_requests, report.check.wrong
+            "{} requests failed, {wrong} users are wrong{note}",
+            report.failed_requests
         )));
     }
     Ok(())

@@ -1,5 +1,5 @@
 //! The benchmark's numbers: throughput and latency percentiles per window of events and
-//! overall, peak memory, database size, and the users check.
+//! overall, peak memory, database size, and the users check (the last three where measured).
 
 use std::path::Path;
 use std::time::Duration;
@@ -38,25 +38,30 @@ pub struct Report {
     pub overall: Window,
     /// Requests answered with a non-2xx status.
     pub failed_requests: usize,
-    /// Peak resident memory of this process (server and load generator), MB.
-    pub peak_rss_mb: f64,
-    /// Database file size after the run, MB.
-    pub db_mb: f64,
-    /// Largest WAL file size seen during the run, MB.
-    pub wal_peak_mb: f64,
-    /// The users check.
-    pub check: Check,
+    /// Of those, answered 401 (signature not verified).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unauthorized: Option<usize>,
+    /// The receiver's URL with `--target` (it then runs in another process).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Peak resident memory of this process (server and load generator), MB; null with
+    /// `--target`.
+    pub peak_rss_mb: Option<f64>,
+    /// Database file size after the run, MB; with `--target`, only with `--check-db`.
+    pub db_mb: Option<f64>,
+    /// Largest WAL file size seen during the run, MB; null with `--target`.
+    pub wal_peak_mb: Option<f64>,
+    /// The users check; null with `--target` and no `--check-db`.
+    pub check: Option<Check>,
+    /// Why the users check did not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_skipped: Option<String>,
 }
 
 impl Report {
-    /// Computes the numbers from the samples (sorted by completion).
-    pub fn new(
-        samples: &[Sample],
-        elapsed: Duration,
-        every: usize,
-        db: &Path,
-        check: Check,
-    ) -> Self {
+    /// Computes the timings from the samples (sorted by completion); the caller adds what
+    /// else it measured.
+    pub fn new(samples: &[Sample], elapsed: Duration, every: usize) -> Self {
         let every = every.max(1);
         let mut windows = Vec::new();
         let mut start_us = 0;
@@ -70,17 +75,22 @@ impl Report {
             start_us = end_us;
         }
         let total_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        let failed_requests = samples
+            .iter()
+            .filter(|s| !(200..300).contains(&s.status))
+            .count();
+        let unauthorized = samples.iter().filter(|s| s.status == 401).count();
         Self {
             windows,
             overall: window(1, samples, total_us),
-            failed_requests: samples
-                .iter()
-                .filter(|s| !(200..300).contains(&s.status))
-                .count(),
-            peak_rss_mb: peak_rss_kb() as f64 / 1024.0,
-            db_mb: std::fs::metadata(db).map_or(0.0, |m| m.len() as f64 / 1e6),
-            wal_peak_mb: 0.0,
-            check,
+            failed_requests,
+            unauthorized: (unauthorized > 0).then_some(unauthorized),
+            target: None,
+            peak_rss_mb: None,
+            db_mb: None,
+            wal_peak_mb: None,
+            check: None,
+            check_skipped: None,
         }
     }
 
@@ -104,19 +114,49 @@ impl Report {
             line(format!("{}-{}", w.from, w.to), w);
         }
         line("all".to_owned(), &self.overall);
-        println!(
-            "peak RSS {:.1} MB (server and load generator in one process); database {:.1} MB; \
-             WAL peak {:.1} MB",
-            self.peak_rss_mb, self.db_mb, self.wal_peak_mb
-        );
-        println!(
-            "non-2xx answers: {}; users checked: {} ({} deleted), wrong: {}",
-            self.failed_requests, self.check.users, self.check.deleted, self.check.wrong
-        );
-        for example in &self.check.examples {
-            println!("  wrong: {example}");
+        match (self.peak_rss_mb, self.wal_peak_mb) {
+            (Some(rss), Some(wal)) => println!(
+                "peak RSS {rss:.1} MB (server and load generator in one process); database \
+                 {:.1} MB; WAL peak {wal:.1} MB",
+                self.db_mb.unwrap_or_default()
+            ),
+            _ => println!(
+                "peak RSS, WAL peak: not measured (the receiver is another process){}",
+                self.db_mb
+                    .map(|mb| format!("; database {mb:.1} MB"))
+                    .unwrap_or_default()
+            ),
+        }
+        let failed = match self.unauthorized {
+            Some(n) => format!("{} ({n} answered 401)", self.failed_requests),
+            None => self.failed_requests.to_string(),
+        };
+        match (&self.check, &self.check_skipped) {
+            (Some(check), _) => {
+                println!(
+                    "non-2xx answers: {failed}; users checked: {} ({} deleted), wrong: {}",
+                    check.users, check.deleted, check.wrong
+                );
+                for example in &check.examples {
+                    println!("  wrong: {example}");
+                }
+            }
+            (None, why) => println!(
+                "non-2xx answers: {failed}; users check skipped: {}",
+                why.as_deref().unwrap_or("not run")
+            ),
         }
     }
+}
+
+/// A file's size in MB (None if it cannot be read).
+pub fn file_mb(path: &Path) -> Option<f64> {
+    std::fs::metadata(path).ok().map(|m| m.len() as f64 / 1e6)
+}
+
+/// Peak resident memory of this process, MB.
+pub fn peak_rss_mb() -> f64 {
+    peak_rss_kb() as f64 / 1024.0
 }
 
 fn window(from: usize, samples: &[Sample], span_us: u64) -> Window {

@@ -17,6 +17,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 use super::connection::open_reader;
+use crate::alarm::{Alarm, AlarmSink};
 
 /// WAL frames (pages) past which the writer is asked to let the WAL restart (128 MiB).
 const WAL_FRAME_LIMIT: i64 = 32_768;
@@ -27,9 +28,22 @@ pub(crate) fn run_checkpointer(
     path: PathBuf,
     nudges: Receiver<()>,
     restart_wanted: Arc<AtomicBool>,
+    alarm: AlarmSink,
 ) {
-    let Ok(conn) = open_reader(&path) else {
-        return;
+    let conn = match open_reader(&path) {
+        Ok(conn) => conn,
+        Err(e) => {
+            alarm(Alarm::new(
+                "checkpointer_failed",
+                format!(
+                    "the WAL checkpointer cannot open the database: {e}; the -wal file will grow without bound"
+                ),
+                "Restart Hooklab; check that the database's folder is writable and the disk is not full.",
+            ));
+            // Still drain nudges, so the writer never blocks on them.
+            while nudges.recv().is_ok() {}
+            return;
+        }
     };
     // A checkpoint copies WAL frames straight to the database file: no page cache needed.
     let _ = conn.pragma_update(None, "cache_size", -128);

@@ -71,6 +71,10 @@ pub struct EventDetail {
     /// The raw header block.
     #[serde(skip)]
     pub raw_headers: Vec<u8>,
+    /// The event this one replays.
+    pub replay_of: Option<i64>,
+    /// Replays of this event, oldest first.
+    pub replays: Vec<EventSummary>,
 }
 
 impl EventDetail {
@@ -210,13 +214,42 @@ pub fn get_event(conn: &Connection, key: &str) -> rusqlite::Result<Option<EventD
     {
         return Ok(Some(found));
     }
-    if let Some(found) = detail_where(conn, &by("verified_svix_id = ?1"), params![key])? {
+    // The delivery is the message's first verified row (later ones are replays).
+    let delivery = by("verified_svix_id = ?1").replace("ORDER BY id DESC", "ORDER BY id");
+    if let Some(found) = detail_where(conn, &delivery, params![key])? {
         return Ok(Some(found));
     }
     detail_where(conn, &by("svix_id = ?1"), params![key])
 }
 
+/// Replays of event `id`, oldest first.
+pub fn replays_of(conn: &Connection, id: i64) -> rusqlite::Result<Vec<EventSummary>> {
+    conn.prepare_cached(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM events WHERE id IN \
+         (SELECT event_id FROM replays WHERE replay_of = ?1) ORDER BY id"
+    ))?
+    .query_map([id], summary_from_row)?
+    .collect()
+}
+
 fn detail_where(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> rusqlite::Result<Option<EventDetail>> {
+    let Some(mut detail) = detail_row(conn, sql, args)? else {
+        return Ok(None);
+    };
+    let id = detail.summary.id;
+    detail.replay_of = conn
+        .prepare_cached("SELECT replay_of FROM replays WHERE event_id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    detail.replays = replays_of(conn, id)?;
+    Ok(Some(detail))
+}
+
+fn detail_row(
     conn: &Connection,
     sql: &str,
     args: impl rusqlite::Params,
@@ -241,6 +274,8 @@ fn detail_where(
                 headers,
                 body: r.get(20)?,
                 raw_headers,
+                replay_of: None,
+                replays: Vec::new(),
             })
         })
         .optional()

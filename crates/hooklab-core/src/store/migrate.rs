@@ -9,6 +9,7 @@ use super::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tunnel.sql"),
+    include_str!("../../migrations/0003_changes.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,127 +1,48 @@
 //! The SQLite store: one writer thread with group commit, WAL, embedded migrations, and read
 //! connections for queries. Schema: docs/schema.md.
 
+mod changes;
 mod checkpoint;
 mod connection;
+mod errors;
 mod events;
+mod ledger;
 mod migrate;
-mod record;
+mod queries;
 mod tunnel;
 mod user_index;
 mod users;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
+pub use changes::{CHANGES_KEPT, ChangeBatch, MAX_CHANGES_PER_BATCH, changes_since, latest_change};
 pub use connection::{BUSY_TIMEOUT, Synchronous};
-pub use events::{EventDetail, EventFilter, EventPage, EventSummary, get_event, list_events};
+pub use errors::StoreError;
+pub use events::{
+    EventDetail, EventFilter, EventPage, EventSummary, get_event, list_events, replays_of,
+};
+pub(crate) use ledger::Ledger;
+pub use ledger::{NewEvent, Recorded};
 pub use migrate::SCHEMA_VERSION;
-pub use record::{NewEvent, Recorded};
-pub use tunnel::{TUNNEL_STATES_KEPT, TunnelStateRow, list_tunnel_states, record_tunnel_state};
+pub use tunnel::{
+    TUNNEL_STATES_KEPT, TunnelStateRow, latest_tunnel_state, list_tunnel_states,
+    record_tunnel_state,
+};
 pub use users::{SessionRow, UserDetail, UserPage, UserRow, count_users, get_user, list_users};
 
-use crate::bus::BusEvent;
-use writer::Job;
+use crate::alarm::AlarmSink;
+use writer::{Job, WriterParts};
 
-/// What can go wrong in the store.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum StoreError {
-    /// The database's directory could not be created.
-    #[error("cannot create the directory for {path}: {message}")]
-    CreateDir {
-        /// The database path.
-        path: PathBuf,
-        /// The OS error.
-        message: String,
-    },
-    /// There is no database file yet.
-    #[error("no Hooklab database at {0}")]
-    NotFound(PathBuf),
-    /// The database file could not be opened or migrated.
-    #[error("cannot open the database {path}: {message}")]
-    Open {
-        /// The database path.
-        path: PathBuf,
-        /// SQLite's error.
-        message: String,
-    },
-    /// The database was written by a newer Hooklab.
-    #[error(
-        "the database has schema version {found}, but this Hooklab knows only up to {supported}: it was written by a newer version"
-    )]
-    NewerDatabase {
-        /// The version in the file.
-        found: usize,
-        /// The newest version this build knows.
-        supported: usize,
-    },
-    /// Another connection held the write lock past the busy timeout.
-    #[error("the database is locked by another process: {0}")]
-    Busy(String),
-    /// A write failed.
-    #[error("the database write failed: {0}")]
-    Write(String),
-    /// A query failed.
-    #[error("the database query failed: {0}")]
-    Query(String),
-    /// The store was closed.
-    #[error("the store is closed")]
-    Closed,
-}
-
-impl StoreError {
-    pub(crate) fn from_write(e: &rusqlite::Error) -> Self {
-        if is_busy(e) {
-            Self::Busy(e.to_string())
-        } else {
-            Self::Write(e.to_string())
-        }
-    }
-
-    /// A passing condition: retrying later may succeed.
-    pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Busy(_) | Self::Closed)
-    }
-
-    /// What the user can do about it.
-    pub fn hint(&self) -> Option<&'static str> {
-        match self {
-            Self::NotFound(_) => {
-                Some("Start the receiver first (`hooklab serve`), or pass the right --db path.")
-            }
-            Self::NewerDatabase { .. } => {
-                Some("Upgrade Hooklab, or point --db at another database file.")
-            }
-            Self::Busy(_) => Some(
-                "Another program holds a write lock on the database; close it or use another --db.",
-            ),
-            _ => None,
-        }
-    }
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        if is_busy(&e) {
-            Self::Busy(e.to_string())
-        } else {
-            Self::Query(e.to_string())
-        }
-    }
-}
-
-fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
-}
+/// The engine's rules, run by the writer inside each transaction for each request.
+pub(crate) type Settle = fn(&Ledger<'_>, &NewEvent) -> rusqlite::Result<Recorded>;
 
 /// How the store is opened.
 #[derive(Debug, Clone, Copy)]
@@ -151,7 +72,14 @@ struct Inner {
     path: PathBuf,
     jobs: mpsc::Sender<Job>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// Raised when the writer thread ended without being closed.
+    writer_stopped: Arc<AtomicBool>,
+    /// Idle read connections, reused by queries.
+    readers: Mutex<Vec<Connection>>,
 }
+
+/// Idle read connections kept for reuse.
+const IDLE_READERS: usize = 4;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -162,38 +90,45 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (creating and migrating as needed) the database and starts the writer.
-    pub fn open(
+    /// Opens (creating and migrating as needed) the database and starts the writer, which
+    /// runs `settle` for each recorded request and raises failures through `alarm`.
+    pub(crate) fn open(
         path: &Path,
         options: StoreOptions,
-        bus: broadcast::Sender<BusEvent>,
+        settle: Settle,
+        alarm: AlarmSink,
     ) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::CreateDir {
                 path: path.to_owned(),
-                message: e.to_string(),
+                source: Arc::new(e),
             })?;
         }
-        let open_err = |e: rusqlite::Error| StoreError::Open {
-            path: path.to_owned(),
-            message: e.to_string(),
-        };
+        let open_err = |e: rusqlite::Error| StoreError::open(path, e);
         let mut conn = connection::open_writer(path, options.synchronous, options.busy_timeout)
             .map_err(open_err)?;
         migrate::migrate(&mut conn)?;
         user_index::catch_up(&conn).map_err(open_err)?;
         // Bounds the bodies waiting for the writer (at most 1 MiB each).
         let (jobs, rx) = mpsc::channel(1024);
-        let writer =
-            writer::spawn_writer(conn, path.to_owned(), rx, bus).map_err(|e| StoreError::Open {
-                path: path.to_owned(),
-                message: e.to_string(),
-            })?;
+        let writer_stopped = Arc::new(AtomicBool::new(false));
+        let parts = WriterParts {
+            path: path.to_owned(),
+            settle,
+            alarm,
+            stopped: Arc::clone(&writer_stopped),
+        };
+        let writer = writer::spawn_writer(conn, rx, parts).map_err(|e| StoreError::Open {
+            path: path.to_owned(),
+            source: Arc::new(e),
+        })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 jobs,
                 writer: Mutex::new(Some(writer)),
+                writer_stopped,
+                readers: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -204,49 +139,79 @@ impl Store {
     }
 
     /// Commits one judged request; returns after the commit.
-    pub async fn record(&self, event: NewEvent) -> Result<Recorded, StoreError> {
+    pub(crate) async fn record(&self, event: NewEvent) -> Result<Recorded, StoreError> {
+        let closed = || self.closed_error();
         let (reply, answer) = oneshot::channel();
         self.inner
             .jobs
             .send(Job::Record(Box::new(event), reply))
             .await
-            .map_err(|_| StoreError::Closed)?;
-        let (result, event) = answer.await.map_err(|_| StoreError::Closed)?;
+            .map_err(|_| closed())?;
+        let (result, event) = answer.await.map_err(|_| closed())?;
         drop(event);
         result
     }
 
-    /// Runs a query on a fresh read connection off the async threads.
-    pub async fn read<T, F>(&self, query: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-    {
-        self.on_own_connection(query).await
+    /// Whether the writer thread ended without being closed (it died).
+    pub fn writer_stopped(&self) -> bool {
+        self.inner.writer_stopped.load(Ordering::Acquire)
     }
 
-    /// Runs a rare write that is not an event (a tunnel state) on its own connection, outside
-    /// the event writer's batches; SQLite's lock orders it with them.
-    pub async fn write_aside<T, F>(&self, write: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-    {
-        self.on_own_connection(write).await
+    fn closed_error(&self) -> StoreError {
+        if self.writer_stopped() {
+            StoreError::WriterStopped
+        } else {
+            StoreError::Closed
+        }
     }
 
-    async fn on_own_connection<T, F>(&self, query: F) -> Result<T, StoreError>
+    /// Runs a query on a pooled read connection off the async threads.
+    pub(crate) async fn read<T, F>(&self, query: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let path = self.inner.path.clone();
+        let store = self.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = connection::open_reader(&path)?;
-            query(&conn).map_err(StoreError::from)
+            let conn = match store.take_reader() {
+                Some(conn) => conn,
+                None => connection::open_reader(store.path())?,
+            };
+            let result = query(&conn).map_err(StoreError::from);
+            store.put_reader(conn);
+            result
         })
         .await
-        .map_err(|e| StoreError::Query(e.to_string()))?
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// Runs a rare write that is not an event (a tunnel state) on a read connection, outside
+    /// the event writer's batches; SQLite's lock orders it with them.
+    pub(crate) async fn write_aside<T, F>(&self, write: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.read(write).await
+    }
+
+    fn take_reader(&self) -> Option<Connection> {
+        self.inner
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+    }
+
+    fn put_reader(&self, conn: Connection) {
+        let mut idle = self
+            .inner
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < IDLE_READERS && conn.is_autocommit() {
+            idle.push(conn);
+        }
     }
 
     /// Finishes pending writes, checkpoints the WAL and stops the writer.
@@ -255,6 +220,11 @@ impl Store {
         if self.inner.jobs.send(Job::Close(done)).await.is_ok() {
             let _ = finished.await;
         }
+        self.inner
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         let handle = self.inner.writer.lock().ok().and_then(|mut w| w.take());
         if let Some(handle) = handle {
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
@@ -267,10 +237,7 @@ pub fn open_for_reading(path: &Path) -> Result<Connection, StoreError> {
     if !path.exists() {
         return Err(StoreError::NotFound(path.to_owned()));
     }
-    let conn = connection::open_reader(path).map_err(|e| StoreError::Open {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })?;
+    let conn = connection::open_reader(path).map_err(|e| StoreError::open(path, e))?;
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let found = usize::try_from(found).unwrap_or(usize::MAX);
     if found > SCHEMA_VERSION {

@@ -22,7 +22,8 @@ pub struct TunnelStateRow {
     pub detail: Option<String>,
 }
 
-/// Records one state change and prunes rows beyond [`TUNNEL_STATES_KEPT`]; returns its id.
+/// Records one state change (and its change-feed row) and prunes rows beyond
+/// [`TUNNEL_STATES_KEPT`]; returns its id.
 pub fn record_tunnel_state(
     conn: &Connection,
     at: i64,
@@ -30,14 +31,22 @@ pub fn record_tunnel_state(
     url: Option<&str>,
     detail: Option<&str>,
 ) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
+    let tx = conn.unchecked_transaction()?;
+    tx.prepare_cached(
         "INSERT INTO tunnel_states (at, state, url, detail) VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute(params![at, state, url, detail])?;
-    let id = conn.last_insert_rowid();
-    conn.prepare_cached("DELETE FROM tunnel_states WHERE id <= ?1")?
+    let id = tx.last_insert_rowid();
+    tx.prepare_cached("DELETE FROM tunnel_states WHERE id <= ?1")?
         .execute([id - TUNNEL_STATES_KEPT])?;
+    super::changes::record_change(&tx, "tunnel", Some(id), None)?;
+    tx.commit()?;
     Ok(id)
+}
+
+/// The latest state change, if any.
+pub fn latest_tunnel_state(conn: &Connection) -> rusqlite::Result<Option<TunnelStateRow>> {
+    Ok(list_tunnel_states(conn, 1)?.into_iter().next())
 }
 
 /// The latest `limit` state changes, newest first.
@@ -64,6 +73,8 @@ mod tests {
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(include_str!("../../migrations/0002_tunnel.sql"))
+            .unwrap();
+        conn.execute_batch("CREATE TABLE changes (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref_id INTEGER, ref_key TEXT)")
             .unwrap();
         conn
     }

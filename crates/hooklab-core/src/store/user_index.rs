@@ -70,5 +70,8 @@ impl IndexPass {
         if catch_up(conn).is_ok() {
             self.since = 0;
         }
+        if let Err(e) = super::changes::prune_changes(conn) {
+            tracing::warn!(error = %e, "pruning old change-feed rows failed; retried next pass");
+        }
     }
 }

@@ -47,6 +47,8 @@ pub struct UserRow {
 pub struct SessionRow {
     /// `sess_…`.
     pub id: String,
+    /// The user it belongs to.
+    pub user_id: String,
     /// Status.
     pub status: Option<String>,
     /// Sign-in time, Unix ms.
@@ -77,11 +79,24 @@ pub struct UserPage {
     pub next_cursor: Option<i64>,
 }
 
-const USER_COLUMNS: &str = "rowid, id, primary_email, primary_phone, username, first_name, \
+pub(crate) const USER_COLUMNS: &str = "rowid, id, primary_email, primary_phone, username, first_name, \
     last_name, image_url, created_at, updated_at, last_sign_in_at, deleted_at, last_event_id, \
     emails, public_metadata";
 
-fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+/// The columns `session_from_row` reads, in order.
+pub(crate) const SESSION_COLUMNS: &str = "id, user_id, status, created_at, updated_at";
+
+pub(crate) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        status: r.get(2)?,
+        created_at: r.get(3)?,
+        updated_at: r.get(4)?,
+    })
+}
+
+pub(crate) fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     let emails: String = r.get(13)?;
     let metadata: String = r.get(14)?;
     Ok(UserRow {
@@ -154,18 +169,11 @@ pub fn get_user(conn: &Connection, id: &str) -> rusqlite::Result<Option<UserDeta
     };
     let raw = body.as_deref().and_then(crate::clerk::raw_data);
     let sessions = conn
-        .prepare_cached(
-            "SELECT id, status, created_at, updated_at FROM sessions WHERE user_id = ?1 \
-             ORDER BY created_at DESC LIMIT 100",
-        )?
-        .query_map([id], |r| {
-            Ok(SessionRow {
-                id: r.get(0)?,
-                status: r.get(1)?,
-                created_at: r.get(2)?,
-                updated_at: r.get(3)?,
-            })
-        })?
+        .prepare_cached(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 \
+             ORDER BY created_at DESC LIMIT 100"
+        ))?
+        .query_map([id], session_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let timeline = conn
         .prepare_cached(&format!(

@@ -8,13 +8,13 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
-use super::StoreError;
 use super::checkpoint::{checkpoint, run_checkpointer};
-use super::record::{NewEvent, Recorded, record};
+use super::ledger::{Ledger, NewEvent, Recorded};
 use super::user_index::IndexPass;
-use crate::bus::BusEvent;
+use super::{Settle, StoreError};
+use crate::alarm::{Alarm, AlarmSink};
 
 /// The most requests one transaction commits.
 const MAX_BATCH: usize = 512;
@@ -33,19 +33,31 @@ pub(crate) type Answer = (Result<Recorded, StoreError>, Box<NewEvent>);
 
 type Pending = (Box<NewEvent>, oneshot::Sender<Answer>);
 
+/// What the writer thread needs besides its connection and its jobs.
+pub(crate) struct WriterParts {
+    /// The database file (for the checkpointer's own connection).
+    pub path: PathBuf,
+    /// The engine's rules, run inside each transaction.
+    pub settle: Settle,
+    /// Where failures no request reports go.
+    pub alarm: AlarmSink,
+    /// Raised when the writer stops without being asked to (it died).
+    pub stopped: Arc<AtomicBool>,
+}
+
 /// Starts the writer thread (and its checkpointer) over an open, migrated connection.
 pub(crate) fn spawn_writer(
     conn: Connection,
-    path: PathBuf,
     jobs: mpsc::Receiver<Job>,
-    bus: broadcast::Sender<BusEvent>,
+    parts: WriterParts,
 ) -> std::io::Result<JoinHandle<()>> {
     let (nudge, nudges) = sync_channel(1);
     let restart_wanted = Arc::new(AtomicBool::new(false));
     let wanted = Arc::clone(&restart_wanted);
+    let (path, alarm) = (parts.path.clone(), Arc::clone(&parts.alarm));
     let checkpointer = std::thread::Builder::new()
         .name("hooklab-checkpoint".into())
-        .spawn(move || run_checkpointer(path, nudges, wanted))?;
+        .spawn(move || run_checkpointer(path, nudges, wanted, alarm))?;
     let wal = Wal {
         nudge,
         restart_wanted,
@@ -53,7 +65,35 @@ pub(crate) fn spawn_writer(
     };
     std::thread::Builder::new()
         .name("hooklab-writer".into())
-        .spawn(move || run_writer(conn, jobs, bus, wal, IndexPass::new()))
+        .spawn(move || {
+            let watch = Watch {
+                alarm: Arc::clone(&parts.alarm),
+                stopped: Arc::clone(&parts.stopped),
+                asked: false,
+            };
+            run_writer(conn, jobs, &parts, wal, IndexPass::new(), watch);
+        })
+}
+
+/// Raises `writer_stopped` if the writer ends (returns or panics) without being closed.
+struct Watch {
+    alarm: AlarmSink,
+    stopped: Arc<AtomicBool>,
+    asked: bool,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if !self.asked {
+            self.stopped.store(true, Ordering::Release);
+            (self.alarm)(Alarm::new(
+                "writer_stopped",
+                "the database writer stopped unexpectedly: no event can be stored, every \
+                 request is answered 500",
+                "Restart Hooklab. If it happens again, the log file has the cause.",
+            ));
+        }
+    }
 }
 
 /// The writer's side of the checkpointer.
@@ -66,9 +106,10 @@ struct Wal {
 fn run_writer(
     conn: Connection,
     mut jobs: mpsc::Receiver<Job>,
-    bus: broadcast::Sender<BusEvent>,
+    parts: &WriterParts,
     wal: Wal,
     mut index: IndexPass,
+    mut watch: Watch,
 ) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     let mut closing = None;
@@ -94,7 +135,7 @@ fn run_writer(
             index.run(&conn);
         }
         if !batch.is_empty() {
-            commit_batch(&conn, &mut batch, &bus, &mut index);
+            commit_batch(&conn, &mut batch, parts, &mut index);
             let _ = wal.nudge.try_send(());
         }
     }
@@ -103,6 +144,8 @@ fn run_writer(
     let _ = wal.checkpointer.join();
     checkpoint(&conn, "TRUNCATE");
     drop(conn);
+    watch.asked = closing.is_some();
+    drop(watch);
     if let Some(done) = closing {
         let _ = done.send(());
     }
@@ -114,30 +157,40 @@ fn run_writer(
 fn commit_batch(
     conn: &Connection,
     batch: &mut Vec<Pending>,
-    bus: &broadcast::Sender<BusEvent>,
+    parts: &WriterParts,
     index: &mut IndexPass,
 ) {
-    let results = match in_transaction(conn, batch, |event| record(conn, event), true) {
-        Ok(results) if results.iter().any(Result::is_err) => {
-            in_transaction(conn, batch, |event| record_in_savepoint(conn, event), false)
-        }
+    let ledger = Ledger::new(conn);
+    let settle = parts.settle;
+    let alarm = &parts.alarm;
+    let results = match in_transaction(conn, batch, |event| settle(&ledger, event), true, alarm) {
+        Ok(results) if results.iter().any(Result::is_err) => in_transaction(
+            conn,
+            batch,
+            |event| in_savepoint(conn, || settle(&ledger, event), alarm),
+            false,
+            alarm,
+        ),
         other => other,
     };
     match results {
         Ok(results) => {
             for ((event, reply), result) in batch.drain(..).zip(results) {
-                let answer = result.map_err(|e| StoreError::from_write(&e));
-                if let Ok(recorded) = &answer {
-                    if recorded.duplicate.is_none() {
-                        index.add(1);
-                    }
-                    publish(bus, recorded);
+                let answer = result.map_err(StoreError::from_write);
+                if let Ok(recorded) = &answer
+                    && recorded.duplicate.is_none()
+                {
+                    index.add(1);
+                }
+                if let Err(e) = &answer {
+                    tracing::warn!(error = %e, "one request's writes failed; it was answered 500");
                 }
                 let _ = reply.send((answer, event));
             }
         }
         Err(e) => {
-            let err = StoreError::from_write(&e);
+            let err = StoreError::from_write(e);
+            tracing::warn!(error = %err, requests = batch.len(), "a batch could not be committed");
             for (event, reply) in batch.drain(..) {
                 let _ = reply.send((Err(err.clone()), event));
             }
@@ -152,53 +205,57 @@ fn in_transaction(
     batch: &[Pending],
     each: impl Fn(&NewEvent) -> rusqlite::Result<Recorded>,
     all_or_nothing: bool,
+    alarm: &AlarmSink,
 ) -> rusqlite::Result<Vec<rusqlite::Result<Recorded>>> {
     run(conn, "BEGIN IMMEDIATE")?;
     let results: Vec<_> = batch.iter().map(|(event, _)| each(event)).collect();
     if all_or_nothing && results.iter().any(Result::is_err) {
-        let _ = run(conn, "ROLLBACK");
+        roll_back(conn, "ROLLBACK", alarm);
         return Ok(results);
     }
     if let Err(e) = run(conn, "COMMIT") {
-        let _ = run(conn, "ROLLBACK");
+        roll_back(conn, "ROLLBACK", alarm);
         return Err(e);
     }
     Ok(results)
 }
 
 /// One request's writes either all land or none do, without failing its batch-mates.
-fn record_in_savepoint(conn: &Connection, event: &NewEvent) -> rusqlite::Result<Recorded> {
+fn in_savepoint(
+    conn: &Connection,
+    write: impl FnOnce() -> rusqlite::Result<Recorded>,
+    alarm: &AlarmSink,
+) -> rusqlite::Result<Recorded> {
     run(conn, "SAVEPOINT one")?;
-    match record(conn, event) {
+    match write() {
         Ok(recorded) => {
             run(conn, "RELEASE one")?;
             Ok(recorded)
         }
         Err(e) => {
-            let _ = run(conn, "ROLLBACK TO one");
+            roll_back(conn, "ROLLBACK TO one", alarm);
             let _ = run(conn, "RELEASE one");
             Err(e)
         }
     }
 }
 
-fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+/// Rolls back; a rollback that fails leaves the connection in an unknown state: say so.
+fn roll_back(conn: &Connection, sql: &str, alarm: &AlarmSink) {
+    if let Err(e) = run(conn, sql) {
+        // No transaction left to roll back is not a failure.
+        if conn.is_autocommit() {
+            return;
+        }
+        alarm(Alarm::new(
+            "rollback_failed",
+            format!("a failed database write could not be rolled back: {e}"),
+            "Restart Hooklab so the database connection starts clean; nothing acknowledged is \
+             lost.",
+        ));
+    }
 }
 
-fn publish(bus: &broadcast::Sender<BusEvent>, recorded: &Recorded) {
-    if bus.receiver_count() == 0 {
-        return;
-    }
-    let event = if recorded.duplicate.is_some() {
-        BusEvent::OutcomeUpdated(recorded.summary.clone())
-    } else {
-        BusEvent::Captured(recorded.summary.clone())
-    };
-    let _ = bus.send(event);
-    if let Some(user_id) = &recorded.user_changed {
-        let _ = bus.send(BusEvent::UserChanged {
-            user_id: user_id.clone(),
-        });
-    }
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }

@@ -1,7 +1,6 @@
 //! How to open the tunnel: the authtoken and domain (resolved from flags, environment and the
 //! settings file), edge verification, and the knobs tests turn (server, transport, delays).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::secret::mask;
@@ -56,9 +55,9 @@ pub struct TunnelConfig {
     pub connect_timeout: Duration,
     /// Heartbeat timing; `None` keeps ngrok's (10 s, tolerance 15 s).
     pub heartbeat: Option<Heartbeat>,
-    /// The settings file whose `last_public_url` is read and updated; `None` remembers the
-    /// last URL in memory only.
-    pub settings_path: Option<PathBuf>,
+    /// The public URL Clerk was last given (remembered by whoever owns the settings), so a
+    /// different URL is announced as a change. The supervisor also remembers the URLs it saw.
+    pub last_public_url: Option<String>,
 }
 
 impl TunnelConfig {
@@ -73,7 +72,7 @@ impl TunnelConfig {
             backoff: Backoff::default(),
             connect_timeout: CONNECT_TIMEOUT,
             heartbeat: None,
-            settings_path: None,
+            last_public_url: None,
         }
     }
 
@@ -100,7 +99,7 @@ impl std::fmt::Debug for TunnelConfig {
             .field("backoff", &self.backoff)
             .field("connect_timeout", &self.connect_timeout)
             .field("heartbeat", &self.heartbeat)
-            .field("settings_path", &self.settings_path)
+            .field("last_public_url", &self.last_public_url)
             .finish()
     }
 }

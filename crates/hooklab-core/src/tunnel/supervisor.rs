@@ -2,7 +2,6 @@
 //! `tunnel_states`), rebuilds the session on its own capped backoff, and can be stopped and
 //! started again while the receiver keeps running.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -14,8 +13,7 @@ use crate::bus::BusEvent;
 use crate::capture::now_ms;
 use crate::engine::Engine;
 use crate::receiver;
-use crate::settings;
-use crate::store::{Store, record_tunnel_state};
+use crate::store::Store;
 
 use super::config::TunnelConfig;
 use super::connect::{self, OpenError, stopped};
@@ -88,7 +86,6 @@ impl Supervisor {
         let task = tokio::spawn(run(
             self.inner.reporter.clone(),
             self.inner.router.clone(),
-            self.inner.engine.webhook_path().to_owned(),
             config,
             stop_rx,
         ));
@@ -105,6 +102,22 @@ impl Supervisor {
         self.spawn_recorder();
         if self.status() != TunnelState::Off {
             self.inner.reporter.set(TunnelState::Off);
+        }
+    }
+
+    /// Re-announces the online state after the webhook path moved, so the URL to paste into
+    /// Clerk is right.
+    pub fn refresh_webhook_url(&self) {
+        if let TunnelState::Online {
+            url, previous_url, ..
+        } = self.status()
+        {
+            let path = self.inner.engine.webhook_path();
+            self.inner.reporter.set(TunnelState::Online {
+                webhook_url: webhook_url(&url, &path),
+                url,
+                previous_url,
+            });
         }
     }
 
@@ -169,36 +182,21 @@ impl Reporter {
         });
     }
 
-    /// Remembers `url` as the last public URL; returns the previous one if it differs.
-    async fn remember(&self, settings_path: Option<PathBuf>, url: &str) -> Option<String> {
-        let from_memory = self
-            .last_url
+    /// Remembers `url` as the last public URL; returns the previous one if it differs (the
+    /// one this process saw last, else the one the caller remembered).
+    fn remember(&self, remembered: Option<&str>, url: &str) -> Option<String> {
+        self.last_url
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .replace(url.to_owned());
-        let from_file = match settings_path {
-            Some(path) => {
-                let url = url.to_owned();
-                tokio::task::spawn_blocking(move || remember_in_file(&path, &url))
-                    .await
-                    .ok()
-                    .flatten()
-            }
-            None => None,
-        };
-        from_file.or(from_memory).filter(|previous| previous != url)
+            .replace(url.to_owned())
+            .or_else(|| remembered.map(str::to_owned))
+            .filter(|previous| previous != url)
     }
 }
 
-/// Reads `last_public_url` from the settings file and stores `url` there if it differs.
-fn remember_in_file(path: &std::path::Path, url: &str) -> Option<String> {
-    let mut current = settings::load(path).ok()?;
-    let previous = current.last_public_url.clone();
-    if previous.as_deref() != Some(url) {
-        current.last_public_url = Some(url.to_owned());
-        let _ = settings::save(path, &current);
-    }
-    previous
+/// The URL to paste into Clerk: the public URL followed by the webhook path.
+fn webhook_url(public_url: &str, path: &str) -> String {
+    format!("{}{path}", public_url.trim_end_matches('/'))
 }
 
 /// Writes state changes to `tunnel_states` in order, each on a blocking task with a fresh
@@ -206,11 +204,9 @@ fn remember_in_file(path: &std::path::Path, url: &str) -> Option<String> {
 async fn record_states(store: Store, mut records: mpsc::UnboundedReceiver<(i64, TunnelState)>) {
     while let Some((at, state)) = records.recv().await {
         let (name, url, detail) = (state.name(), state.url().map(str::to_owned), state.detail());
-        let _ = store
-            .write_aside(move |conn| {
-                record_tunnel_state(conn, at, name, url.as_deref(), detail.as_deref())
-            })
-            .await;
+        if let Err(e) = store.record_tunnel_state(at, name, url, detail).await {
+            tracing::warn!(error = %e, state = name, "could not record a tunnel state");
+        }
     }
 }
 
@@ -219,7 +215,6 @@ async fn record_states(store: Store, mut records: mpsc::UnboundedReceiver<(i64, 
 async fn run(
     reporter: Reporter,
     router: Router,
-    webhook_path: String,
     config: TunnelConfig,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -237,9 +232,9 @@ async fn run(
             Ok(mut live) => {
                 attempt = 0;
                 let url = live.url();
-                let previous_url = reporter.remember(config.settings_path.clone(), &url).await;
+                let previous_url = reporter.remember(config.last_public_url.as_deref(), &url);
                 reporter.set(TunnelState::Online {
-                    webhook_url: format!("{}{webhook_path}", url.trim_end_matches('/')),
+                    webhook_url: webhook_url(&url, &reporter.engine.webhook_path()),
                     url,
                     previous_url,
                 });

@@ -16,8 +16,7 @@ use hooklab_core::fixtures::{Prepared, find, prepare};
 use hooklab_core::secret::{Secret, SecretOrigin};
 use hooklab_core::send::{Delivery, SignOptions, sign, sign_as};
 use hooklab_core::store::{
-    EventDetail, EventFilter, EventPage, EventSummary, UserDetail, UserPage, count_users,
-    get_event, get_user, list_events, list_users,
+    EventDetail, EventFilter, EventPage, EventSummary, UserDetail, UserPage,
 };
 use hooklab_core::{Engine, EngineConfig};
 use http::HeaderMap;
@@ -89,6 +88,27 @@ pub fn redelivery(delivery: &Delivery, secret_raw: &str) -> Delivery {
         now_secs(),
         SignOptions::default(),
     )
+}
+
+/// `delivery` as the receiver would have captured it at the webhook path at `received_ms`.
+pub fn capture_at(delivery: &Delivery, received_ms: i64) -> hooklab_core::capture::Capture {
+    hooklab_core::capture::Capture {
+        received_ms,
+        source: hooklab_core::capture::Source::Local,
+        remote: None,
+        method: "POST".into(),
+        path: WEBHOOK_PATH.into(),
+        headers: delivery.headers(),
+        body: delivery.body.clone(),
+        body_size: delivery.body.len() as u64,
+        incomplete: None,
+        replay_of: None,
+    }
+}
+
+/// `delivery` as the receiver would capture it now.
+pub fn capture_of(delivery: &Delivery) -> hooklab_core::capture::Capture {
+    capture_at(delivery, now_ms())
 }
 
 /// How the receiver answered.
@@ -283,13 +303,13 @@ impl Harness {
 
     /// One stored event, by row id or svix-id.
     pub async fn event_by(&self, key: String) -> Option<EventDetail> {
-        let query = self.engine.store().read(move |c| get_event(c, &key));
+        let query = self.engine.store().event(key);
         within("get_event", query).await.expect("get_event")
     }
 
     /// One page of the event list.
     pub async fn events(&self, filter: EventFilter) -> EventPage {
-        let query = self.engine.store().read(move |c| list_events(c, &filter));
+        let query = self.engine.store().events(filter);
         within("list_events", query).await.expect("list_events")
     }
 
@@ -307,8 +327,7 @@ impl Harness {
 
     /// One synced user with its sessions and timeline.
     pub async fn user(&self, id: &str) -> Option<UserDetail> {
-        let id = id.to_owned();
-        let query = self.engine.store().read(move |c| get_user(c, &id));
+        let query = self.engine.store().user(id);
         within("get_user", query).await.expect("get_user")
     }
 
@@ -321,17 +340,16 @@ impl Harness {
 
     /// The user list, optionally searched.
     pub async fn users(&self, search: Option<&str>) -> UserPage {
-        let search = search.map(str::to_owned);
         let query = self
             .engine
             .store()
-            .read(move |c| list_users(c, search.as_deref(), None, 500));
+            .users(search.map(str::to_owned), None, 500);
         within("list_users", query).await.expect("list_users")
     }
 
     /// (live, deleted) user counts.
     pub async fn user_counts(&self) -> (i64, i64) {
-        let query = self.engine.store().read(count_users);
+        let query = self.engine.store().user_counts();
         within("count_users", query).await.expect("count_users")
     }
 

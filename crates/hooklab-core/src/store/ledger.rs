@@ -1,24 +1,26 @@
-//! Recording one judged request inside the writer's transaction: deduplicate by svix-id, apply
-//! the sync decision, insert the event row.
+//! What the writer can do inside its transaction, as plain persistence steps: find and bump a
+//! delivered message, read what sync needs to know, insert an event row, apply a sync decision,
+//! link a replay, and record each change in the change feed. The rules that choose between
+//! these steps are the engine's (`crate::settle`).
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::events::{EventSummary, SUMMARY_COLUMNS, summary_from_row};
 use crate::capture::{Capture, encode_headers};
 use crate::clerk::{ClerkEvent, Payload};
-use crate::sync::{Decision, Known, StoredUser, SyncKind, SyncOutcome, decide};
+use crate::sync::{Decision, Known, StoredUser, SyncOutcome};
 use crate::verify::{SvixHeaders, Verification};
 
 /// A judged request on its way to the store. Everything derivable is computed here, on the
 /// request's own task, so the single writer thread only runs SQL.
 #[derive(Debug)]
 pub struct NewEvent {
-    capture: Capture,
-    status: u16,
-    verification: Verification,
-    event: Option<ClerkEvent>,
-    unsynced: Option<(SyncOutcome, Option<String>)>,
-    svix_id: Option<String>,
+    pub(crate) capture: Capture,
+    pub(crate) status: u16,
+    pub(crate) verification: Verification,
+    pub(crate) event: Option<ClerkEvent>,
+    pub(crate) unsynced: Option<(SyncOutcome, Option<String>)>,
+    pub(crate) svix_id: Option<String>,
     svix_timestamp: Option<i64>,
     raw_headers: Vec<u8>,
     verification_json: String,
@@ -63,69 +65,124 @@ pub struct Recorded {
     pub user_changed: Option<String>,
 }
 
-/// Records one request; the caller owns the transaction.
-pub(crate) fn record(conn: &Connection, new: &NewEvent) -> rusqlite::Result<Recorded> {
-    let svix_id = new.svix_id.clone();
-    // Only a verified delivery at the webhook path claims its message; a wrong-path attempt
-    // must not make the retry at the right path look like a redelivery.
-    if new.verification.is_verified()
-        && new.status != 404
-        && let Some(id) = svix_id.as_deref()
-        && let Some(summary) = bump_redelivery(conn, id, new.capture.received_ms)?
-    {
-        let duplicate = SyncOutcome::new(
-            SyncKind::Duplicate,
-            format!(
-                "redelivery #{} of {id}: already processed as {}, not applied again",
-                summary.delivery_count,
-                summary.sync.code()
-            ),
-        );
-        return Ok(Recorded {
-            summary,
-            duplicate: Some(duplicate),
-            user_changed: None,
-        });
-    }
-    let (decision, sync, hint) = match (&new.event, &new.unsynced) {
-        (_, Some((outcome, hint))) => (None, outcome.clone(), hint.clone()),
-        (Some(event), None) => {
-            // Types sync ignores (or cannot read) need nothing from the store.
-            let known = match event.payload {
-                Payload::Other { .. } | Payload::Invalid { .. } => Known::default(),
-                _ => load_known(conn, event)?,
-            };
-            let decision = decide(event, &known, new.capture.received_ms);
-            let outcome = describe(&decision, &known);
-            let hint = (outcome.kind != SyncKind::Applied).then(|| outcome.detail.clone());
-            (Some(decision), outcome, hint)
-        }
-        (None, None) => (None, SyncOutcome::new(SyncKind::NotSynced, ""), None),
-    };
-    let hint = hint.or_else(|| new.verification.hint());
-    let summary = insert_event(conn, new, svix_id, sync, hint)?;
-    let user_changed = match decision {
-        Some(decision) => apply(conn, decision, summary.id)?,
-        None => None,
-    };
-    Ok(Recorded {
-        summary,
-        duplicate: None,
-        user_changed,
-    })
+/// The writer's connection inside an open transaction, as persistence steps.
+pub(crate) struct Ledger<'c> {
+    conn: &'c Connection,
 }
 
-fn bump_redelivery(
-    conn: &Connection,
-    svix_id: &str,
-    now_ms: i64,
-) -> rusqlite::Result<Option<EventSummary>> {
-    conn.prepare_cached(&format!(
-        "UPDATE events SET delivery_count = delivery_count + 1, last_delivery_at = ?2 \
-         WHERE verified_svix_id = ?1 RETURNING {SUMMARY_COLUMNS}"
-    ))?
-    .query_row(params![svix_id, now_ms], summary_from_row)
-    .optional()
+/// What a change-feed row is about.
+#[derive(Debug, Clone, Copy)]
+enum ChangeKind {
+    Event,
+    User,
+    Session,
+}
+
+impl<'c> Ledger<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Self {
+        Self { conn }
+    }
+
+    /// Bumps the delivery of `svix_id` (its first verified row) as redelivered at `now_ms`.
+    pub(crate) fn bump_redelivery(
+        &self,
+        svix_id: &str,
+        now_ms: i64,
+    ) -> rusqlite::Result<Option<EventSummary>> {
+        let Some(id) = self.delivery_id(svix_id)? else {
+            return Ok(None);
+        };
+        let summary = self
+            .conn
+            .prepare_cached(&format!(
+                "UPDATE events SET delivery_count = delivery_count + 1, last_delivery_at = ?2 \
+                 WHERE id = ?1 RETURNING {SUMMARY_COLUMNS}"
+            ))?
+            .query_row(params![id, now_ms], summary_from_row)?;
+        self.changed(ChangeKind::Event, Some(summary.id), None)?;
+        Ok(Some(summary))
+    }
+
+    /// The delivery of `svix_id` (its first verified row at the webhook path), unchanged.
+    pub(crate) fn delivery(&self, svix_id: &str) -> rusqlite::Result<Option<EventSummary>> {
+        let Some(id) = self.delivery_id(svix_id)? else {
+            return Ok(None);
+        };
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM events WHERE id = ?1"
+            ))?
+            .query_row([id], summary_from_row)
+            .optional()
+    }
+
+    fn delivery_id(&self, svix_id: &str) -> rusqlite::Result<Option<i64>> {
+        self.conn
+            .prepare_cached(
+                "SELECT id FROM events WHERE verified_svix_id = ?1 ORDER BY id LIMIT 1",
+            )?
+            .query_row([svix_id], |r| r.get(0))
+            .optional()
+    }
+
+    /// What sync needs to know about the event's user and session.
+    pub(crate) fn known(&self, event: &ClerkEvent) -> rusqlite::Result<Known> {
+        load_known(self.conn, event)
+    }
+
+    /// Inserts the event row (and its change); returns its summary.
+    pub(crate) fn insert(
+        &self,
+        new: &NewEvent,
+        sync: SyncOutcome,
+        hint: Option<String>,
+    ) -> rusqlite::Result<EventSummary> {
+        let summary = insert_event(self.conn, new, new.svix_id.clone(), sync, hint)?;
+        self.changed(ChangeKind::Event, Some(summary.id), None)?;
+        Ok(summary)
+    }
+
+    /// Links a replay to the event it replays; the replayed event counts as changed too.
+    pub(crate) fn link_replay(&self, replay: i64, replay_of: i64) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO replays (event_id, replay_of) VALUES (?1, ?2)")?
+            .execute(params![replay, replay_of])?;
+        self.changed(ChangeKind::Event, Some(replay_of), None)
+    }
+
+    /// Writes a sync decision; returns the user whose row changed.
+    pub(crate) fn apply(
+        &self,
+        decision: Decision,
+        event_id: i64,
+    ) -> rusqlite::Result<Option<String>> {
+        let session = match &decision {
+            Decision::UpsertSession { session, .. } => Some(session.id.clone()),
+            _ => None,
+        };
+        let user = apply(self.conn, decision, event_id)?;
+        if let Some(session) = session {
+            self.changed(ChangeKind::Session, None, Some(&session))?;
+        }
+        if let Some(user) = &user {
+            self.changed(ChangeKind::User, None, Some(user))?;
+        }
+        Ok(user)
+    }
+
+    fn changed(
+        &self,
+        kind: ChangeKind,
+        ref_id: Option<i64>,
+        ref_key: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        let kind = match kind {
+            ChangeKind::Event => "event",
+            ChangeKind::User => "user",
+            ChangeKind::Session => "session",
+        };
+        super::changes::record_change(self.conn, kind, ref_id, ref_key)
+    }
 }
 
 fn load_known(conn: &Connection, event: &ClerkEvent) -> rusqlite::Result<Known> {
@@ -160,28 +217,6 @@ fn load_known(conn: &Connection, event: &ClerkEvent) -> rusqlite::Result<Known> 
         _ => {}
     }
     Ok(known)
-}
-
-fn describe(decision: &Decision, known: &Known) -> SyncOutcome {
-    let detail = match decision {
-        Decision::Skip(outcome) => return outcome.clone(),
-        Decision::UpsertUser(user) if known.user.is_some() => format!("updated user {}", user.id),
-        Decision::UpsertUser(user) => format!("created user {}", user.id),
-        Decision::DeleteUser { id, .. } => format!("deleted user {id} (tombstone kept)"),
-        Decision::UpsertSession {
-            session, sign_in, ..
-        } => {
-            let status = session.status.as_deref().unwrap_or("unknown");
-            match sign_in {
-                Some(at) => format!(
-                    "recorded session {} ({status}); last sign-in of {} moved to {at}",
-                    session.id, session.user_id
-                ),
-                None => format!("recorded session {} ({status})", session.id),
-            }
-        }
-    };
-    SyncOutcome::new(SyncKind::Applied, detail)
 }
 
 /// Inserts the event row; returns its summary, built from what was written.

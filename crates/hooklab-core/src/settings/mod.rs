@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod change;
+
+pub use change::{FieldError, SettingsChange, normalize_path};
+
 use crate::secret::{Secret, SecretError, SecretOrigin, mask};
 use crate::store::Synchronous;
 
@@ -17,23 +21,49 @@ pub const DEFAULT_PORT: u16 = 8787;
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     /// It could not be read or written.
-    #[error("cannot {action} the settings file {path}: {message}")]
+    #[error("cannot {action} the settings file {path}: {source}")]
     Io {
         /// `read` or `write`.
         action: &'static str,
         /// The file.
         path: PathBuf,
         /// The OS error.
-        message: String,
+        source: std::io::Error,
     },
     /// It is not valid JSON of the right shape.
-    #[error("the settings file {path} is not valid: {message}")]
+    #[error("the settings file {path} is not valid: {source}")]
     Invalid {
         /// The file.
         path: PathBuf,
         /// The parse error.
-        message: String,
+        source: serde_json::Error,
     },
+}
+
+impl SettingsError {
+    /// A stable code the UI branches on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Io { .. } => "settings_io",
+            Self::Invalid { .. } => "settings_invalid",
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Io { path, .. } => format!(
+                "Check that {} and its folder are readable and writable by you (or point \
+                 HOOKLAB_CONFIG / --config elsewhere).",
+                path.display()
+            ),
+            Self::Invalid { path, .. } => format!(
+                "Fix the JSON in {} or delete the file to start from defaults (secrets in it \
+                 would have to be entered again).",
+                path.display()
+            ),
+        }
+    }
 }
 
 /// What the settings file holds. Secrets live here in full; the file is created 0600.
@@ -111,13 +141,13 @@ pub fn load(path: &Path) -> Result<Settings, SettingsError> {
             return Err(SettingsError::Io {
                 action: "read",
                 path: path.to_owned(),
-                message: e.to_string(),
+                source: e,
             });
         }
     };
     serde_json::from_str(&text).map_err(|e| SettingsError::Invalid {
         path: path.to_owned(),
-        message: e.to_string(),
+        source: e,
     })
 }
 
@@ -126,7 +156,7 @@ pub fn save(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
     let io = |e: std::io::Error| SettingsError::Io {
         action: "write",
         path: path.to_owned(),
-        message: e.to_string(),
+        source: e,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io)?;

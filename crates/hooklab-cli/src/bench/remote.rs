@@ -1,0 +1,113 @@
+//! `hooklab bench --target URL`: the same load against a receiver already running in another
+//! process (so the numbers are not flattered by sharing one), signed with the CLI's secret.
+//! The users check runs only with `--check-db`; memory and WAL are not measured.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hooklab_core::store::{StoreError, open_for_reading};
+use tokio::net::TcpStream;
+
+use super::endpoint::Endpoint;
+use super::report::{self, Report};
+use super::{MIX, finish, load, mix};
+use crate::args::BenchArgs;
+use crate::context::Context;
+use crate::error::CliError;
+
+/// Drives the receiver at `target`.
+pub async fn run(ctx: &Context, args: &BenchArgs, target: &str) -> Result<(), CliError> {
+    let example = format!(
+        "http://127.0.0.1:{}{}",
+        ctx.port(None),
+        ctx.webhook_path(None)
+    );
+    let endpoint = Endpoint::resolve(target, &example).await?;
+    let secret = ctx.secrets()?.into_iter().next().ok_or_else(|| {
+        CliError::usage(
+            "bench --target needs the signing secret the receiver verifies with",
+            "Pass --secret whsec_… or set CLERK_WEBHOOK_SECRET: the secret `hooklab serve` was \
+             started with.",
+        )
+    })?;
+    if let Some(db) = &args.check_db {
+        readable(db)?;
+    }
+    reachable(&endpoint, &example).await?;
+
+    let events = args.events.max(1);
+    let plan = Arc::new(mix::Plan::new(events, secret)?);
+    if !ctx.json {
+        println!(
+            "hooklab bench: {events} signed requests over {} connections to {} (a receiver in \
+             another process), {} users, {MIX}",
+            args.concurrency,
+            endpoint.url(),
+            plan.user_count()
+        );
+    }
+    let started = Instant::now();
+    let samples = load::drive(&endpoint, &plan, args.concurrency).await?;
+    let elapsed = started.elapsed();
+
+    let mut report = Report::new(&samples, elapsed, args.report_every);
+    report.target = Some(endpoint.url());
+    match &args.check_db {
+        Some(db) => {
+            report.check = Some(plan.check(db)?);
+            report.db_mb = report::file_mb(db);
+        }
+        None => {
+            report.check_skipped = Some(
+                "the receiver's database is not known here; pass --check-db PATH to compare its \
+                 users table with what the mix implies"
+                    .to_owned(),
+            );
+        }
+    }
+    let mut note = String::new();
+    if let Some(n) = report.unauthorized {
+        note.push_str(&format!(
+            "; {n} answered 401: does the receiver verify with this --secret?"
+        ));
+    }
+    if report
+        .check
+        .as_ref()
+        .is_some_and(|c| c.wrong > 0 && c.wrong == c.users)
+    {
+        note.push_str("; is --check-db the receiver's database?");
+    }
+    finish(ctx, &report, &note)
+}
+
+/// Fails before the run, not after it, on a `--check-db` that is no Hooklab database.
+fn readable(db: &Path) -> Result<(), CliError> {
+    match open_for_reading(db) {
+        Ok(_) => Ok(()),
+        Err(StoreError::NotFound(_)) => Err(CliError::usage(
+            format!("--check-db: no Hooklab database at {}", db.display()),
+            "Pass the database the receiver writes: the path `hooklab serve` prints on its \
+             `database` line.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Fails with a hint when nothing listens at the target.
+async fn reachable(endpoint: &Endpoint, example: &str) -> Result<(), CliError> {
+    let connect = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(endpoint.addr));
+    let problem = match connect.await {
+        Ok(Ok(_)) => return Ok(()),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "no answer in 5 s".to_owned(),
+    };
+    Err(CliError::usage(
+        format!("nothing answers at {} ({problem})", endpoint.url()),
+        format!(
+            "Start the receiver in another terminal with the same secret, e.g. `hooklab serve \
+             --secret whsec_…`, then pass its URL (like {example})."
+        ),
+    ))
+}

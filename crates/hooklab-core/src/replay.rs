@@ -1,0 +1,297 @@
+//! Resending a captured event. *Re-run in Hooklab*: the stored bytes and headers are judged and
+//! stored again with today's secrets and settings, as a new event linked to the original.
+//! *Over HTTP*: the stored request is posted to a URL (Hooklab's own, locally or through the
+//! tunnel) as captured or re-signed, carrying a header naming the event it replays. A replay
+//! is always a new event, never an edit of history.
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use serde::{Deserialize, Serialize};
+
+use crate::capture::{Capture, REPLAY_HEADER, Source, now_ms};
+use crate::client::{HttpClient, HttpReply, SendError};
+use crate::engine::Engine;
+use crate::error_body::Coded;
+use crate::ids::new_id;
+use crate::send::{SignOptions, sign_as};
+use crate::store::{EventDetail, EventSummary, StoreError};
+use crate::verify::{SvixHeaders, TOLERANCE_SECS};
+
+/// How the resent request is signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "signing", rename_all = "snake_case")]
+pub enum Signing {
+    /// The original signature headers, as captured (Svix's 5-minute tolerance applies).
+    AsCaptured,
+    /// Signed again now with the current secret; `new_id` gives it a new svix-id (so it is
+    /// applied again) instead of keeping the message's (so it shows as a duplicate).
+    ReSigned {
+        /// A new svix-id.
+        new_id: bool,
+    },
+}
+
+/// Where the resent request goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "target", rename_all = "snake_case")]
+pub enum Target {
+    /// Judged and stored again inside Hooklab, no HTTP.
+    Rerun,
+    /// Posted to a URL: Hooklab's own webhook URL (local or public).
+    Http {
+        /// The URL.
+        url: String,
+    },
+}
+
+/// One resend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayRequest {
+    /// The event: its number or svix-id.
+    pub key: String,
+    /// How to sign.
+    pub signing: Signing,
+    /// Where to.
+    pub target: Target,
+}
+
+/// What a resend did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayOutcome {
+    /// The event resent.
+    pub original: EventSummary,
+    /// The svix-id sent.
+    pub svix_id: Option<String>,
+    /// The new event Hooklab captured (for HTTP: when the answer came from Hooklab).
+    pub event: Option<EventSummary>,
+    /// How the URL answered (HTTP only).
+    pub http: Option<HttpReply>,
+    /// Worth knowing before reading the result (an expired signature, a re-run judged as of
+    /// the original arrival).
+    pub note: Option<String>,
+}
+
+/// Why a resend could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// No such event.
+    #[error("no event {0}")]
+    NotFound(String),
+    /// Its body was not kept (over the size limit, or it never arrived whole).
+    #[error("event {0} cannot be resent: its body was not kept ({1})")]
+    BodyNotKept(i64, &'static str),
+    /// Re-signing needs a secret.
+    #[error("re-signing needs a signing secret, and none is configured")]
+    NoSecret,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The URL did not answer.
+    #[error(transparent)]
+    Send(#[from] SendError),
+}
+
+impl Coded for ReplayError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "event_not_found",
+            Self::BodyNotKept(..) => "body_not_kept",
+            Self::NoSecret => "no_secret",
+            Self::Store(e) => e.code(),
+            Self::Send(e) => Coded::code(e),
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::NotFound(_) => {
+                Some("Pass an event number or svix-id (msg_…) from the event log.".into())
+            }
+            Self::BodyNotKept(..) => None,
+            Self::NoSecret => Some(format!(
+                "Add the endpoint's signing secret in Settings (or `hooklab config set-secret`). \
+                 {}",
+                crate::secret::WHERE_THE_SECRET_IS
+            )),
+            Self::Store(e) => e.hint().map(str::to_owned),
+            Self::Send(e) => Coded::hint(e),
+        }
+    }
+}
+
+/// Headers that describe one connection, not the request: never resent.
+const HOP_BY_HOP: [&str; 5] = [
+    "host",
+    "content-length",
+    "connection",
+    "transfer-encoding",
+    "keep-alive",
+];
+
+/// Resends one stored event.
+pub async fn replay(
+    engine: &Engine,
+    client: &HttpClient,
+    request: &ReplayRequest,
+) -> Result<ReplayOutcome, ReplayError> {
+    let detail = engine
+        .store()
+        .event(request.key.clone())
+        .await?
+        .ok_or_else(|| ReplayError::NotFound(request.key.clone()))?;
+    if let Some(reason) = body_not_kept(&detail) {
+        return Err(ReplayError::BodyNotKept(detail.summary.id, reason));
+    }
+    let now = now_ms();
+    let mut headers = crate::capture::decode_headers(&detail.raw_headers);
+    let note = match request.signing {
+        Signing::AsCaptured => match request.target {
+            Target::Rerun => Some(
+                "Judged as of its original arrival (the signature's age is measured from \
+                 then), with today's secrets and settings."
+                    .to_owned(),
+            ),
+            Target::Http { .. } => expired_signature(&detail, now),
+        },
+        Signing::ReSigned { new_id } => {
+            re_sign(engine, &detail, &mut headers, new_id, now)?;
+            None
+        }
+    };
+    let svix_id = SvixHeaders::read(&headers).id;
+    let body = Bytes::from(detail.body.clone());
+    let original = detail.summary.clone();
+    match &request.target {
+        Target::Rerun => {
+            let clock_secs = match request.signing {
+                Signing::AsCaptured => detail.summary.received_at.div_euclid(1000),
+                Signing::ReSigned { .. } => now.div_euclid(1000),
+            };
+            let capture = Capture {
+                received_ms: now,
+                source: Source::Replay,
+                remote: None,
+                method: detail.summary.method.clone(),
+                path: detail.summary.path.clone(),
+                body_size: body.len() as u64,
+                headers,
+                body,
+                incomplete: None,
+                replay_of: Some(original.id),
+            };
+            let receipt = engine.ingest_judged_at(capture, clock_secs).await?;
+            Ok(ReplayOutcome {
+                original,
+                svix_id,
+                event: Some(receipt.event),
+                http: None,
+                note,
+            })
+        }
+        Target::Http { url } => {
+            for name in HOP_BY_HOP {
+                headers.remove(name);
+            }
+            if let Ok(value) = HeaderValue::from_str(&original.id.to_string()) {
+                headers.insert(HeaderName::from_static(REPLAY_HEADER), value);
+            }
+            let reply = client.post(url, &headers, body).await?;
+            let event = match answered_event_id(&reply) {
+                Some(id) => engine
+                    .store()
+                    .event(id.to_string())
+                    .await?
+                    .map(|d| d.summary),
+                None => None,
+            };
+            let original_id = original.id;
+            Ok(ReplayOutcome {
+                original,
+                svix_id,
+                event: event.filter(|e| e.id != original_id),
+                http: Some(reply),
+                note,
+            })
+        }
+    }
+}
+
+/// Why the stored body cannot stand for the request, if it cannot.
+fn body_not_kept(detail: &EventDetail) -> Option<&'static str> {
+    if detail.body.len() as i64 == detail.summary.body_size {
+        return None;
+    }
+    Some(if detail.summary.status == 413 {
+        "it was over the size limit"
+    } else {
+        "it never arrived whole"
+    })
+}
+
+/// Warns that an as-captured resend will fail Svix's timestamp check, when it will.
+pub fn expired_signature(detail: &EventDetail, now_ms: i64) -> Option<String> {
+    let signed_at = detail.summary.svix_timestamp?;
+    let age = now_ms.div_euclid(1000) - signed_at;
+    (age > TOLERANCE_SECS).then(|| {
+        format!(
+            "Its signature is {} old; Svix's tolerance is 5 minutes, so a receiver that checks \
+             signatures (Hooklab included) refuses it as timestamp_too_old. Re-sign it to \
+             resend it as new.",
+            human_age(age)
+        )
+    })
+}
+
+/// `90` → `1 min`, `7200` → `2 h`, `200000` → `2 days`.
+fn human_age(secs: i64) -> String {
+    match secs {
+        ..120 => format!("{secs} s"),
+        120..7200 => format!("{} min", secs / 60),
+        7200..172_800 => format!("{} h", secs / 3600),
+        _ => format!("{} days", secs / 86_400),
+    }
+}
+
+/// Replaces the signature headers with fresh ones signed now with the current secret.
+fn re_sign(
+    engine: &Engine,
+    detail: &EventDetail,
+    headers: &mut HeaderMap,
+    new_id: bool,
+    now: i64,
+) -> Result<(), ReplayError> {
+    let secrets = engine.secrets();
+    let secret = secrets.first().ok_or(ReplayError::NoSecret)?;
+    let svix_id = match (&detail.summary.svix_id, new_id) {
+        (Some(id), false) => id.clone(),
+        _ => new_id_now(now),
+    };
+    let delivery = sign_as(
+        svix_id,
+        Bytes::from(detail.body.clone()),
+        secret,
+        now.div_euclid(1000),
+        SignOptions::default(),
+    );
+    for name in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+        headers.remove(name);
+    }
+    for (name, value) in delivery.headers() {
+        if let Some(name) = name.filter(|n| n.as_str().starts_with("svix-")) {
+            headers.insert(name, value);
+        }
+    }
+    Ok(())
+}
+
+fn new_id_now(now_ms: i64) -> String {
+    new_id("msg", now_ms.div_euclid(1000))
+}
+
+/// The event number in Hooklab's answer (`{"id": 12, …}`), when Hooklab answered.
+fn answered_event_id(reply: &HttpReply) -> Option<i64> {
+    serde_json::from_str::<serde_json::Value>(&reply.body)
+        .ok()?
+        .get("id")?
+        .as_i64()
+}

@@ -1,0 +1,92 @@
+//! What the runtime reports about itself: where it listens, with which (masked) secrets, what
+//! overrides the settings file, and a problem applying the file, if any.
+
+use serde::Serialize;
+
+use crate::error_body::ErrorBody;
+use crate::secret::{Secret, SecretOrigin, mask};
+use crate::settings::Settings;
+
+use super::effective::{Effective, Overrides};
+
+/// One signing secret as the UI lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretInfo {
+    /// `whsec_…` plus the last four characters.
+    pub masked: String,
+    /// `current`, or `previous` (still valid during a rotation).
+    pub role: String,
+    /// Where it is configured.
+    pub origin: SecretOrigin,
+}
+
+/// The runtime as the header and the Settings screen show it. Secrets are masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuntimeStatus {
+    /// `http://127.0.0.1:PORT/PATH`: where to send test events locally.
+    pub local_url: String,
+    /// The port actually listened on.
+    pub port: u16,
+    /// The webhook route.
+    pub webhook_path: String,
+    /// The secrets in use, current first.
+    pub secrets: Vec<SecretInfo>,
+    /// What overrides the settings file's secrets (`--secret`, `CLERK_WEBHOOK_SECRET`), if
+    /// anything: secrets saved in Settings then have no effect until it is removed.
+    pub secrets_overridden_by: Option<String>,
+    /// The ngrok authtoken in use, masked.
+    pub ngrok_authtoken: Option<String>,
+    /// The static domain in use.
+    pub ngrok_domain: Option<String>,
+    /// Whether the tunnel runs (or would, with an authtoken).
+    pub tunnel_enabled: bool,
+    /// The public URL Clerk was last given.
+    pub last_public_url: Option<String>,
+    /// The database file.
+    pub db_path: String,
+    /// The settings file.
+    pub settings_path: String,
+    /// Why the settings file's latest contents are not in effect, if they are not.
+    pub settings_problem: Option<ErrorBody>,
+}
+
+pub(crate) struct StatusParts<'a> {
+    pub port: u16,
+    pub effective: &'a Effective,
+    pub settings: &'a Settings,
+    pub overrides: &'a Overrides,
+    pub tunnel_enabled: bool,
+    pub db_path: &'a std::path::Path,
+    pub settings_path: &'a std::path::Path,
+    pub problem: Option<ErrorBody>,
+}
+
+impl RuntimeStatus {
+    pub(crate) fn new(p: StatusParts<'_>) -> Self {
+        let secrets = p
+            .effective
+            .secrets
+            .iter()
+            .enumerate()
+            .map(|(i, s): (usize, &Secret)| SecretInfo {
+                masked: s.masked(),
+                role: if i == 0 { "current" } else { "previous" }.to_owned(),
+                origin: s.origin(),
+            })
+            .collect();
+        Self {
+            local_url: format!("http://127.0.0.1:{}{}", p.port, p.effective.webhook_path),
+            port: p.port,
+            webhook_path: p.effective.webhook_path.clone(),
+            secrets,
+            secrets_overridden_by: p.overrides.secrets_overridden_by(),
+            ngrok_authtoken: p.effective.tunnel.authtoken.as_deref().map(mask),
+            ngrok_domain: p.effective.tunnel.domain.clone(),
+            tunnel_enabled: p.tunnel_enabled,
+            last_public_url: p.settings.last_public_url.clone(),
+            db_path: p.db_path.display().to_string(),
+            settings_path: p.settings_path.display().to_string(),
+            settings_problem: p.problem,
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The engine's rules inside the store's write transaction, where batch-mates see each other:
+//! which arrival is a message's delivery and which a redelivery or replay, what sync does with
+//! it, and what the request is told. The store only carries out the steps (`store::Ledger`).
+
+use crate::clerk::Payload;
+use crate::store::{Ledger, NewEvent, Recorded};
+use crate::sync::{Decision, Known, SyncKind, SyncOutcome, decide};
+
+/// Settles one judged request inside the writer's transaction.
+pub(crate) fn settle(ledger: &Ledger<'_>, new: &NewEvent) -> rusqlite::Result<Recorded> {
+    // Only a verified arrival at the webhook path claims its message; a wrong-path attempt
+    // must not make the retry at the right path look like a redelivery.
+    let claims_message = new.verification.is_verified() && new.status != 404;
+    if claims_message && let Some(id) = new.svix_id.as_deref() {
+        match new.capture.replay_of {
+            // Svix retried a message already delivered: count it on the delivery.
+            None => {
+                if let Some(summary) = ledger.bump_redelivery(id, new.capture.received_ms)? {
+                    let duplicate = SyncOutcome::new(
+                        SyncKind::Duplicate,
+                        format!(
+                            "redelivery #{} of {id}: already processed as {}, not applied again",
+                            summary.delivery_count,
+                            summary.sync.code()
+                        ),
+                    );
+                    return Ok(Recorded {
+                        summary,
+                        duplicate: Some(duplicate),
+                        user_changed: None,
+                    });
+                }
+            }
+            // A replay of a delivered message is its own row, never an edit of history.
+            Some(replay_of) => {
+                if let Some(delivery) = ledger.delivery(id)? {
+                    let outcome = SyncOutcome::new(
+                        SyncKind::Duplicate,
+                        format!(
+                            "{id} was already delivered (event {}, {}): not applied again",
+                            delivery.id,
+                            delivery.sync.code()
+                        ),
+                    );
+                    let summary = ledger.insert(new, outcome, None)?;
+                    ledger.link_replay(summary.id, replay_of)?;
+                    return Ok(Recorded {
+                        summary,
+                        duplicate: None,
+                        user_changed: None,
+                    });
+                }
+            }
+        }
+    }
+    let (decision, sync, hint) = match (&new.event, &new.unsynced) {
+        (_, Some((outcome, hint))) => (None, outcome.clone(), hint.clone()),
+        (Some(event), None) => {
+            // Types sync ignores (or cannot read) need nothing from the store.
+            let known = match event.payload {
+                Payload::Other { .. } | Payload::Invalid { .. } => Known::default(),
+                _ => ledger.known(event)?,
+            };
+            let decision = decide(event, &known, new.capture.received_ms);
+            let outcome = describe(&decision, &known);
+            let hint = (outcome.kind != SyncKind::Applied).then(|| outcome.detail.clone());
+            (Some(decision), outcome, hint)
+        }
+        (None, None) => (None, SyncOutcome::new(SyncKind::NotSynced, ""), None),
+    };
+    let hint = hint.or_else(|| new.verification.hint());
+    let summary = ledger.insert(new, sync, hint)?;
+    if let Some(replay_of) = new.capture.replay_of {
+        ledger.link_replay(summary.id, replay_of)?;
+    }
+    let user_changed = match decision {
+        Some(decision) => ledger.apply(decision, summary.id)?,
+        None => None,
+    };
+    Ok(Recorded {
+        summary,
+        duplicate: None,
+        user_changed,
+    })
+}
+
+fn describe(decision: &Decision, known: &Known) -> SyncOutcome {
+    let detail = match decision {
+        Decision::Skip(outcome) => return outcome.clone(),
+        Decision::UpsertUser(user) if known.user.is_some() => format!("updated user {}", user.id),
+        Decision::UpsertUser(user) => format!("created user {}", user.id),
+        Decision::DeleteUser { id, .. } => format!("deleted user {id} (tombstone kept)"),
+        Decision::UpsertSession {
+            session, sign_in, ..
+        } => {
+            let status = session.status.as_deref().unwrap_or("unknown");
+            match sign_in {
+                Some(at) => format!(
+                    "recorded session {} ({status}); last sign-in of {} moved to {at}",
+                    session.id, session.user_id
+                ),
+                None => format!("recorded session {} ({status})", session.id),
+            }
+        }
+    };
+    SyncOutcome::new(SyncKind::Applied, detail)
+}

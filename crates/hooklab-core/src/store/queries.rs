@@ -1,0 +1,73 @@
+//! The store's typed queries for the shell, the runtime and tests: async, on pooled read
+//! connections, returning serializable values; SQL and rusqlite stay inside the store.
+
+use super::{
+    ChangeBatch, EventDetail, EventFilter, EventPage, Store, StoreError, TunnelStateRow,
+    UserDetail, UserPage, changes, events, tunnel, users,
+};
+
+impl Store {
+    /// One page of events, newest first.
+    pub async fn events(&self, filter: EventFilter) -> Result<EventPage, StoreError> {
+        self.read(move |c| events::list_events(c, &filter)).await
+    }
+
+    /// One event in full, by row id or svix-id.
+    pub async fn event(&self, key: impl Into<String>) -> Result<Option<EventDetail>, StoreError> {
+        let key = key.into();
+        self.read(move |c| events::get_event(c, &key)).await
+    }
+
+    /// One page of users, newest first; `search` matches ids, emails, phone, names.
+    pub async fn users(
+        &self,
+        search: Option<String>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<UserPage, StoreError> {
+        self.read(move |c| users::list_users(c, search.as_deref(), before, limit))
+            .await
+    }
+
+    /// One user with sessions and timeline.
+    pub async fn user(&self, id: impl Into<String>) -> Result<Option<UserDetail>, StoreError> {
+        let id = id.into();
+        self.read(move |c| users::get_user(c, &id)).await
+    }
+
+    /// Counts users: (live, deleted).
+    pub async fn user_counts(&self) -> Result<(i64, i64), StoreError> {
+        self.read(users::count_users).await
+    }
+
+    /// The tunnel's latest `limit` state changes, newest first.
+    pub async fn tunnel_states(&self, limit: u32) -> Result<Vec<TunnelStateRow>, StoreError> {
+        self.read(move |c| tunnel::list_tunnel_states(c, limit))
+            .await
+    }
+
+    /// What changed after `after` (see [`ChangeBatch`]).
+    pub async fn changes_since(&self, after: i64, limit: u32) -> Result<ChangeBatch, StoreError> {
+        self.read(move |c| changes::changes_since(c, after, limit))
+            .await
+    }
+
+    /// The latest change-feed number.
+    pub async fn latest_change(&self) -> Result<i64, StoreError> {
+        self.read(changes::latest_change).await
+    }
+
+    /// Records a tunnel state change; returns its id.
+    pub async fn record_tunnel_state(
+        &self,
+        at: i64,
+        state: &'static str,
+        url: Option<String>,
+        detail: Option<String>,
+    ) -> Result<i64, StoreError> {
+        self.write_aside(move |c| {
+            tunnel::record_tunnel_state(c, at, state, url.as_deref(), detail.as_deref())
+        })
+        .await
+    }
+}
