@@ -1,0 +1,301 @@
+//! The runtime `hooklab serve` and the desktop app share: settings saved by anyone apply to the
+//! running receiver (secrets, path, port, ngrok authtoken), a refused change leaves everything
+//! running as it was, and the tunnel's public URL is remembered in the settings file.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::{OTHER_SECRET, Reply, SECRET, WAIT, fixture, now_ms, signed_with, within};
+use fake_ngrok_edge::{EdgeOptions, FakeEdge};
+use hooklab_core::client::HttpClient;
+use hooklab_core::error_body::{Coded, ErrorBody};
+use hooklab_core::runtime::{Runtime, RuntimeOptions, TunnelMode};
+use hooklab_core::send::{Delivery, SignOptions};
+use hooklab_core::settings::{self, Settings, SettingsChange};
+use hooklab_core::tunnel::{Backoff, Transport, TunnelState};
+
+struct Setup {
+    dir: tempfile::TempDir,
+    runtime: Runtime,
+    client: HttpClient,
+}
+
+impl Setup {
+    async fn start(file: Settings, configure: impl FnOnce(&mut RuntimeOptions)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let settings_path = dir.path().join("settings.json");
+        settings::save(&settings_path, &file).unwrap();
+        let mut options = RuntimeOptions::new(dir.path().join("hooklab.db"), settings_path);
+        options.overrides.port = Some(0);
+        configure(&mut options);
+        let runtime = within("starting the runtime", Runtime::start(options))
+            .await
+            .expect("the runtime starts");
+        Self {
+            dir,
+            runtime,
+            client: HttpClient::new(),
+        }
+    }
+
+    fn settings_path(&self) -> PathBuf {
+        self.dir.path().join("settings.json")
+    }
+
+    async fn post(&self, url: &str, delivery: &Delivery) -> Option<Reply> {
+        let reply = self
+            .client
+            .post(url, &delivery.headers(), delivery.body.clone())
+            .await;
+        reply.ok().map(Reply::from_http)
+    }
+
+    async fn deliver(&self, delivery: &Delivery) -> Reply {
+        let url = self.runtime.status().local_url;
+        self.post(&url, delivery)
+            .await
+            .expect("the receiver answers")
+    }
+
+    /// Delivers fresh events signed with `secret` until one is accepted.
+    async fn accepted_with(&self, secret: &str) -> Reply {
+        within("a delivery with the new settings to be accepted", async {
+            loop {
+                let delivery = fresh(secret);
+                let reply = self.deliver(&delivery).await;
+                if reply.status == 200 {
+                    return reply;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await
+    }
+}
+
+fn fresh(secret: &str) -> Delivery {
+    signed_with(
+        fixture("user.created", None, now_ms()).body,
+        secret,
+        SignOptions::default(),
+    )
+}
+
+fn with_secret(secret: &str) -> Settings {
+    Settings {
+        secrets: vec![secret.to_owned()],
+        ..Settings::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_saved_by_another_program_applies_to_the_running_receiver() {
+    let s = Setup::start(with_secret(SECRET), |_| {}).await;
+    assert_eq!(s.deliver(&fresh(OTHER_SECRET)).await.status, 401);
+
+    // What `hooklab config set-secret` does from another terminal.
+    settings::save(&s.settings_path(), &with_secret(OTHER_SECRET)).unwrap();
+    s.accepted_with(OTHER_SECRET).await;
+    assert_eq!(
+        s.deliver(&fresh(SECRET)).await.status,
+        401,
+        "the old secret is gone"
+    );
+
+    // A rotation that keeps the old secret as the previous one accepts both.
+    let mut rotated = settings::load(&s.settings_path()).unwrap();
+    SettingsChange::SetSecret {
+        secret: SECRET.into(),
+        keep_previous: true,
+    }
+    .apply_to(&mut rotated)
+    .unwrap();
+    settings::save(&s.settings_path(), &rotated).unwrap();
+    s.accepted_with(SECRET).await;
+    assert_eq!(s.deliver(&fresh(OTHER_SECRET)).await.status, 200);
+    let roles: Vec<String> = s
+        .runtime
+        .status()
+        .secrets
+        .iter()
+        .map(|i| i.role.clone())
+        .collect();
+    assert_eq!(roles, ["current", "previous"]);
+    s.runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_path_applies_and_a_broken_file_is_reported_not_applied() {
+    let s = Setup::start(with_secret(SECRET), |_| {}).await;
+    let status = s
+        .runtime
+        .change_settings(SettingsChange::SetWebhookPath {
+            path: "hooks/clerk".into(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        status.local_url.ends_with("/hooks/clerk"),
+        "{}",
+        status.local_url
+    );
+    assert_eq!(s.deliver(&fresh(SECRET)).await.status, 200);
+    let old = status
+        .local_url
+        .replace("/hooks/clerk", "/api/webhooks/clerk");
+    assert_eq!(s.post(&old, &fresh(SECRET)).await.unwrap().status, 404);
+    assert_eq!(
+        settings::load(&s.settings_path())
+            .unwrap()
+            .webhook_path
+            .as_deref(),
+        Some("/hooks/clerk"),
+        "saved"
+    );
+
+    std::fs::write(s.settings_path(), "{ broken").unwrap();
+    let problem = within("the broken file to be reported", async {
+        loop {
+            if let Some(problem) = s.runtime.status().settings_problem {
+                return problem;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(problem.code, "settings_invalid");
+    assert!(problem.hint.unwrap().contains("settings.json"));
+    assert_eq!(
+        s.deliver(&fresh(SECRET)).await.status,
+        200,
+        "still running as before"
+    );
+    s.runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_in_use_is_refused_beside_the_field_and_the_old_listener_keeps_running() {
+    let s = Setup::start(with_secret(SECRET), |o| o.overrides.port = None).await;
+    let before = s.runtime.status();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+
+    let err = s
+        .runtime
+        .change_settings(SettingsChange::SetPort { port })
+        .await
+        .unwrap_err();
+    let body = ErrorBody::of(&err);
+    assert_eq!(
+        (body.code.as_str(), body.field.as_deref()),
+        ("port_in_use", Some("port"))
+    );
+    assert!(body.hint.unwrap().contains("keeps its current port"));
+    assert_eq!(s.runtime.status().port, before.port);
+    assert_eq!(s.deliver(&fresh(SECRET)).await.status, 200);
+    assert_eq!(
+        settings::load(&s.settings_path()).unwrap().port,
+        None,
+        "nothing saved"
+    );
+
+    drop(taken);
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let status = s
+        .runtime
+        .change_settings(SettingsChange::SetPort { port })
+        .await
+        .unwrap();
+    assert_eq!(status.port, port);
+    assert_eq!(
+        s.deliver(&fresh(SECRET)).await.status,
+        200,
+        "served on the new port"
+    );
+    let old_url = before.local_url;
+    within("the old port to close", async {
+        while s.post(&old_url, &fresh(SECRET)).await.is_some() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let err = s
+        .runtime
+        .change_settings(SettingsChange::SetPort { port: 0 })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_port");
+    s.runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authtoken_added_in_settings_opens_the_tunnel_and_its_url_is_remembered() {
+    const TOKEN: &str = "2fakeAgentId_fakeSecret";
+    let edge = within("the fake edge", FakeEdge::start(EdgeOptions::new(TOKEN)))
+        .await
+        .unwrap();
+    let s = Setup::start(with_secret(SECRET), |o| {
+        o.tunnel = TunnelMode::WhenConfigured;
+        o.tunnel_template.server_addr = Some(edge.server_addr());
+        o.tunnel_template.transport = Transport::PlainTcp;
+        o.tunnel_template.backoff = Backoff {
+            base: Duration::from_millis(20),
+            cap: Duration::from_millis(200),
+        };
+    })
+    .await;
+    assert_eq!(
+        s.runtime.tunnel_state(),
+        TunnelState::Off,
+        "local-only without a token"
+    );
+
+    let mut states = s.runtime.tunnel().subscribe();
+    s.runtime
+        .change_settings(SettingsChange::SetNgrokAuthtoken {
+            token: Some(TOKEN.into()),
+        })
+        .await
+        .unwrap();
+    let url = within("the tunnel to come online", async {
+        loop {
+            if let Some(url) = states.borrow_and_update().url() {
+                return url.to_owned();
+            }
+            states.changed().await.unwrap();
+        }
+    })
+    .await;
+    let remembered = within("the URL to be saved", async {
+        loop {
+            let saved = settings::load(&s.settings_path()).unwrap();
+            if saved.last_public_url.is_some() {
+                return saved;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(remembered.last_public_url.as_deref(), Some(url.as_str()));
+    assert_eq!(
+        remembered.ngrok_authtoken.as_deref(),
+        Some(TOKEN),
+        "other fields kept"
+    );
+    assert_eq!(remembered.secrets, vec![SECRET.to_owned()]);
+
+    s.runtime
+        .change_settings(SettingsChange::SetNgrokAuthtoken { token: None })
+        .await
+        .unwrap();
+    assert_eq!(s.runtime.tunnel_state(), TunnelState::Off);
+    tokio::time::timeout(WAIT, s.runtime.shutdown())
+        .await
+        .unwrap();
+}
