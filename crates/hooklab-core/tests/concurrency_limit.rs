@@ -27,6 +27,10 @@ async fn a_delivery_waits_for_a_free_slot_and_then_is_answered() {
             .unwrap();
         stalled.push(stream);
     }
+    // Let the server accept and start all of them before the delivery races them for a slot
+    // (a settling pause, not a timing assertion: with two worker threads, the accept loop can
+    // otherwise still be behind when the delivery's connection arrives).
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let delivery = signed(fixture("user.created", None, now_ms()).body);
     let (client, url) = (h.client.clone(), h.url("/api/webhooks/clerk"));
     let mut pending = tokio::spawn(async move { delivery.post(&client, &url).await });

@@ -26,6 +26,22 @@ async fn resend(h: &Harness, key: i64, signing: Signing, target: Target) -> Repl
         .expect("the resend is made")
 }
 
+/// A user.created captured (and verified) ten minutes ago, with a signature made then.
+async fn captured_ten_minutes_ago(h: &Harness) -> hooklab_core::Receipt {
+    let ten_min_ago = now_ms() - 600_000;
+    let created = fixture("user.created", None, ten_min_ago);
+    let old = sign(
+        created.body.into(),
+        &secret(SECRET),
+        ten_min_ago / 1000,
+        SignOptions::default(),
+    );
+    h.engine
+        .ingest(capture_at(&old, ten_min_ago))
+        .await
+        .unwrap()
+}
+
 fn over_http(h: &Harness) -> Target {
     Target::Http {
         url: h.url(WEBHOOK_PATH),
@@ -77,20 +93,7 @@ async fn a_wrong_secret_capture_re_run_after_the_fix_turns_verified_and_syncs_th
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_re_run_judges_the_signature_as_of_the_original_arrival() {
     let h = Harness::start().await;
-    // Captured (and verified) ten minutes ago, with a signature made then.
-    let ten_min_ago = now_ms() - 600_000;
-    let created = fixture("user.created", None, ten_min_ago);
-    let old = sign(
-        created.body.into(),
-        &secret(SECRET),
-        ten_min_ago / 1000,
-        SignOptions::default(),
-    );
-    let receipt = h
-        .engine
-        .ingest(capture_at(&old, ten_min_ago))
-        .await
-        .unwrap();
+    let receipt = captured_ten_minutes_ago(&h).await;
     assert_eq!(receipt.event.verification, "verified");
 
     let outcome = resend(&h, receipt.event.id, Signing::AsCaptured, Target::Rerun).await;
@@ -107,19 +110,7 @@ async fn a_re_run_judges_the_signature_as_of_the_original_arrival() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_http_resend_as_captured_after_five_minutes_is_refused_as_too_old_and_says_so() {
     let h = Harness::start().await;
-    let ten_min_ago = now_ms() - 600_000;
-    let created = fixture("user.created", None, ten_min_ago);
-    let old = sign(
-        created.body.into(),
-        &secret(SECRET),
-        ten_min_ago / 1000,
-        SignOptions::default(),
-    );
-    let receipt = h
-        .engine
-        .ingest(capture_at(&old, ten_min_ago))
-        .await
-        .unwrap();
+    let receipt = captured_ten_minutes_ago(&h).await;
 
     let outcome = resend(&h, receipt.event.id, Signing::AsCaptured, over_http(&h)).await;
     assert_eq!(outcome.http.as_ref().unwrap().status, 401);
