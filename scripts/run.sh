@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Runs Hooklab: the receiver on http://127.0.0.1:8787/api/webhooks/clerk.
-# Extra arguments go to `hooklab serve` (e.g. --secret whsec_…, --port 9000).
+# Runs the Hooklab desktop app (receiver on http://127.0.0.1:8787/api/webhooks/clerk, the
+# public URL when an ngrok authtoken is saved). `make serve` runs the headless receiver instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-cargo build --release --locked -p hooklab-cli
-exec target/release/hooklab serve "$@"
+(cd ui && npm run --silent build)
+cargo build --locked -p hooklab-app
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  echo "run: no display here. On a desktop, run target/debug/hooklab-app; in a terminal, use" >&2
+  echo "     \`make serve\` (the headless receiver), or \`xvfb-run target/debug/hooklab-app\`." >&2
+  exit 1
+fi
+exec target/debug/hooklab-app

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Installs what building and testing Hooklab needs on a fresh Debian/Ubuntu machine.
-# Installs only what is missing, so a second run takes a second.
+# Installs what building, running and testing Hooklab needs on a fresh Debian/Ubuntu machine:
+# Debian packages (the desktop app's WebKitGTK; with `test`, Xvfb and the WebDriver pieces),
+# the UI's npm packages, and (with `test`) tauri-driver. Installs only what is missing, so a
+# second run takes a second.
+#   scripts/setup.sh        build and run
+#   scripts/setup.sh test   also what the end-to-end tests of the real window need
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-packages=(build-essential pkg-config libssl-dev ca-certificates)
+packages=(build-essential pkg-config libssl-dev ca-certificates
+  libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev)
+if [ "${1:-}" = "test" ]; then
+  packages+=(xvfb xauth webkit2gtk-driver xclip)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -35,3 +44,26 @@ fi
 for tool in rustfmt cargo-clippy; do
   command -v "$tool" >/dev/null 2>&1 || { echo "setup: $tool is missing (rustup component add ${tool#cargo-})" >&2; exit 1; }
 done
+
+# The UI: Node 20 or newer with npm, then the locked packages.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "setup: Node.js 20+ with npm is required for the UI (https://nodejs.org, or your package manager)" >&2
+  exit 1
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js $(node --version) is too old; 20 or newer is required" >&2
+  exit 1
+fi
+if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci (ui)"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ "${1:-}" = "test" ]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if ! command -v tauri-driver >/dev/null 2>&1; then
+    echo "setup: cargo install tauri-driver (about a minute)"
+    cargo install tauri-driver --locked --version 2.1.0 --quiet
+  fi
+fi

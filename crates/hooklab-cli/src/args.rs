@@ -149,6 +149,9 @@ pub struct EventsArgs {
     /// Text in the svix-id, type, user id, path or body.
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
+    /// Only events that arrived this way.
+    #[arg(long, value_parser = ["local", "tunnel", "replay", "test"])]
+    pub source: Option<String>,
     /// Page size.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,

@@ -17,6 +17,7 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
         outcome: args.outcome,
         user_id: args.user,
         text: args.search,
+        source: args.source,
         before: args.before,
         limit: Some(args.limit),
     };
@@ -47,11 +48,8 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
         ));
     };
     if ctx.json {
-        let mut value = serde_json::to_value(&event).unwrap_or_default();
-        if let Some(map) = value.as_object_mut() {
-            map.insert("body".into(), event.body_text().into());
-        }
-        print_json(&value);
+        // `body` (text) and `body_base64` come with `EventDetail`'s serialization
+        print_json(&event);
         return Ok(());
     }
     let s = &event.summary;

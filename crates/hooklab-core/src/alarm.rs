@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// One failure worth a banner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Alarm {
     /// A stable code the UI branches on (`writer_stopped`, `checkpointer_failed`, …).
     pub code: String,

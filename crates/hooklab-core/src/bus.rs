@@ -13,6 +13,7 @@ const CAPACITY: usize = 4096;
 
 /// One announcement.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BusEvent {
     /// A request was captured, judged and committed.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a request reached Hooklab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The loopback listener.

@@ -39,6 +39,7 @@ pub enum SendError {
 
 /// How the other side answered.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HttpReply {
     /// Status code.
     pub status: u16,

@@ -12,6 +12,7 @@ use crate::tunnel::TunnelError;
 
 /// An error as the UI and `--json` output show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorBody {
     /// A stable code (`invalid_secret`, `port_in_use`, `db_busy`, …).
     pub code: String,
@@ -21,6 +22,7 @@ pub struct ErrorBody {
     pub hint: Option<String>,
     /// For a refused setting: the field it belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub field: Option<String>,
 }
 

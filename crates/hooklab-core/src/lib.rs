@@ -20,6 +20,7 @@ pub mod settings;
 mod settle;
 pub mod store;
 pub mod sync;
+pub mod test_event;
 pub mod tunnel;
 pub mod verify;
 

@@ -19,6 +19,7 @@ use crate::verify::{SvixHeaders, TOLERANCE_SECS};
 
 /// How the resent request is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "signing", rename_all = "snake_case")]
 pub enum Signing {
     /// The original signature headers, as captured (Svix's 5-minute tolerance applies).
@@ -33,6 +34,7 @@ pub enum Signing {
 
 /// Where the resent request goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "target", rename_all = "snake_case")]
 pub enum Target {
     /// Judged and stored again inside Hooklab, no HTTP.
@@ -46,6 +48,7 @@ pub enum Target {
 
 /// One resend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReplayRequest {
     /// The event: its number or svix-id.
     pub key: String,
@@ -57,6 +60,7 @@ pub struct ReplayRequest {
 
 /// What a resend did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReplayOutcome {
     /// The event resent.
     pub original: EventSummary,

@@ -34,6 +34,7 @@ impl SecretError {
 
 /// Where a secret came from, so an outcome can say which one matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SecretOrigin {
     /// `--secret` on the command line (or set by the app).

@@ -54,6 +54,7 @@ pub enum Decision {
 
 /// The outcome recorded on an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncOutcome {
     /// What happened.
     pub kind: SyncKind,
@@ -63,6 +64,7 @@ pub struct SyncOutcome {
 
 /// The sync outcome classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncKind {
     /// The change was written.

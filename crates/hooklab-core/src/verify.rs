@@ -11,6 +11,7 @@ pub const TOLERANCE_SECS: i64 = 5 * 60;
 
 /// The outcome of checking one request's signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Verification {
     /// A configured secret produced one of the signatures, within the time tolerance.

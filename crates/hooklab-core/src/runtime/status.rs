@@ -11,6 +11,7 @@ use super::effective::{Effective, Overrides};
 
 /// One signing secret as the UI lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SecretInfo {
     /// `whsec_…` plus the last four characters.
     pub masked: String,
@@ -22,6 +23,7 @@ pub struct SecretInfo {
 
 /// The runtime as the header and the Settings screen show it. Secrets are masked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RuntimeStatus {
     /// `http://127.0.0.1:PORT/PATH`: where to send test events locally.
     pub local_url: String,

@@ -10,6 +10,7 @@ use crate::tunnel::{AUTHTOKEN_URL, DOMAINS_URL, normalize_domain};
 
 /// One edit of the settings.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum SettingsChange {
     /// A new current signing secret; with `keep_previous` the current one stays valid as the

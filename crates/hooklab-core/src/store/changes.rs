@@ -19,6 +19,7 @@ pub const MAX_CHANGES_PER_BATCH: u32 = 5_000;
 
 /// Everything that changed after a sequence number, as the rows are now.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChangeBatch {
     /// The sequence number this batch brings the viewer up to; ask "since" it next.
     pub upto: i64,

@@ -1,8 +1,11 @@
 //! Queries over captured events: the list the log shows (filtered, paged by cursor) and one
 //! event in full.
 
+use std::borrow::Cow;
+
+use base64::Engine as _;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::user_index::ids_about_user;
 use crate::capture::{Source, decode_headers};
@@ -16,6 +19,7 @@ pub(crate) const SUMMARY_COLUMNS: &str = "id, received_at, source, remote_addr, 
 
 /// One captured request as the event log shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EventSummary {
     /// Capture order; also the change cursor.
     pub id: i64,
@@ -55,21 +59,21 @@ pub struct EventSummary {
     pub body_size: i64,
 }
 
-/// One event in full.
-#[derive(Debug, Clone, Serialize)]
+/// One event in full. Serialized with the summary's fields inline, the body as text in `body`
+/// and, only when the bytes are not UTF-8, as base64 in `body_base64`; the raw header block is
+/// not serialized.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(as = "EventDetailJson<'static>"))]
 pub struct EventDetail {
     /// The summary.
-    #[serde(flatten)]
     pub summary: EventSummary,
     /// The typed verification outcome.
     pub verification_detail: Verification,
     /// Headers as received, in order.
     pub headers: Vec<(String, String)>,
-    /// The raw body bytes.
-    #[serde(skip)]
+    /// The raw body bytes (serialized as `body` text and `body_base64`).
     pub body: Vec<u8>,
-    /// The raw header block.
-    #[serde(skip)]
+    /// The raw header block (not serialized).
     pub raw_headers: Vec<u8>,
     /// The event this one replays.
     pub replay_of: Option<i64>,
@@ -92,8 +96,54 @@ impl EventDetail {
     }
 }
 
+/// [`EventDetail`] as serialized (the UI, `hooklab event --json`): borrowed, with the body as
+/// text and, only when it is not UTF-8, as base64.
+#[derive(Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+struct EventDetailJson<'a> {
+    /// The summary.
+    #[serde(flatten)]
+    summary: &'a EventSummary,
+    /// The typed verification outcome.
+    verification_detail: &'a Verification,
+    /// Headers as received, in order.
+    headers: &'a [(String, String)],
+    /// The body as text (non-UTF-8 bytes replaced by U+FFFD).
+    body: Cow<'a, str>,
+    /// The exact body bytes in standard base64, only when they are not valid UTF-8 (else
+    /// `null`: `body` is exact).
+    body_base64: Option<String>,
+    /// The event this one replays.
+    replay_of: Option<i64>,
+    /// Replays of this event, oldest first.
+    replays: &'a [EventSummary],
+}
+
+impl Serialize for EventDetail {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (body, body_base64) = match std::str::from_utf8(&self.body) {
+            Ok(text) => (Cow::Borrowed(text), None),
+            Err(_) => (
+                String::from_utf8_lossy(&self.body),
+                Some(base64::engine::general_purpose::STANDARD.encode(&self.body)),
+            ),
+        };
+        EventDetailJson {
+            summary: &self.summary,
+            verification_detail: &self.verification_detail,
+            headers: &self.headers,
+            body,
+            body_base64,
+            replay_of: self.replay_of,
+            replays: &self.replays,
+        }
+        .serialize(serializer)
+    }
+}
+
 /// Filters for the event list; empty fields do not filter.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields = nullable))]
 pub struct EventFilter {
     /// Exact event type (`user.created`).
     pub event_type: Option<String>,
@@ -104,6 +154,9 @@ pub struct EventFilter {
     pub user_id: Option<String>,
     /// Substring of the svix-id, type, user id, path or body.
     pub text: Option<String>,
+    /// How it arrived: `local`, `tunnel`, `replay` or `test`.
+    #[serde(default)]
+    pub source: Option<String>,
     /// Only events with an id below this cursor (the previous page's `next_cursor`).
     pub before: Option<i64>,
     /// Page size (default 50, at most 500).
@@ -112,6 +165,7 @@ pub struct EventFilter {
 
 /// One page of events, newest first.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EventPage {
     /// The events.
     pub items: Vec<EventSummary>,
@@ -165,6 +219,7 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
          AND (?4 IS NULL OR verification = ?4 OR sync = ?4 \
               OR (?4 = 'failed' AND verification <> 'verified') \
               OR (?4 = 'duplicate' AND delivery_count > 1)) \
+         AND (?7 IS NULL OR source = ?7) \
          AND (?5 IS NULL OR svix_id LIKE ?5 ESCAPE '\\' OR event_type LIKE ?5 ESCAPE '\\' \
               OR user_id LIKE ?5 ESCAPE '\\' OR path LIKE ?5 ESCAPE '\\' \
               OR CAST(body AS TEXT) LIKE ?5 ESCAPE '\\') \
@@ -179,7 +234,8 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
                 filter.user_id,
                 outcome,
                 text,
-                i64::from(limit) + 1
+                i64::from(limit) + 1,
+                filter.source,
             ],
             summary_from_row,
         )?

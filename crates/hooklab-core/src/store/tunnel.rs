@@ -9,6 +9,7 @@ pub const TUNNEL_STATES_KEPT: i64 = 1000;
 
 /// One recorded state change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TunnelStateRow {
     /// Write order.
     pub id: i64,

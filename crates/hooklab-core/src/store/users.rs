@@ -9,6 +9,7 @@ use super::user_index::ids_about_user;
 
 /// One synced user row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserRow {
     /// Paging cursor (order first seen).
     pub seq: i64,
@@ -44,6 +45,7 @@ pub struct UserRow {
 
 /// One session row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionRow {
     /// `sess_…`.
     pub id: String,
@@ -59,6 +61,7 @@ pub struct SessionRow {
 
 /// A user with everything known about it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserDetail {
     /// The row.
     pub user: UserRow,
@@ -72,6 +75,7 @@ pub struct UserDetail {
 
 /// One page of users.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserPage {
     /// The users, newest first.
     pub items: Vec<UserRow>,

@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 /// The tunnel's state. Serialized with a `state` tag: `{"state":"online","url":…}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum TunnelState {
     /// No tunnel: the receiver serves loopback only (local-only mode).
@@ -22,6 +23,7 @@ pub enum TunnelState {
         /// The public URL used last time, when it differs from `url`: the Clerk endpoint still
         /// points there and must be edited.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         previous_url: Option<String>,
     },
     /// Offline for now; the next attempt is scheduled.
@@ -29,7 +31,8 @@ pub enum TunnelState {
         /// 1 for the first retry after a failure, then 2, 3, …
         attempt: u32,
         /// How long until the next attempt (serialized as `retry_in_ms`).
-        #[serde(rename = "retry_in_ms", serialize_with = "as_millis")]
+        #[serde(rename = "retry_in_ms", with = "millis")]
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         retry_in: Duration,
         /// A stable code for the last error (see [`crate::tunnel::TunnelError::code`]).
         code: String,
@@ -37,6 +40,7 @@ pub enum TunnelState {
         last_error: String,
         /// What the user can do, when there is something.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         hint: Option<String>,
     },
     /// Given up until the settings change or the tunnel is started again.
@@ -118,8 +122,16 @@ pub fn seconds(d: Duration) -> String {
     }
 }
 
-fn as_millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+/// `Duration` as whole milliseconds (`serde(with)`, which ts-rs understands, unlike
+/// `serialize_with`).
+mod millis {
+    use std::time::Duration;
+
+    use serde::Serializer;
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
 }
 
 #[cfg(test)]

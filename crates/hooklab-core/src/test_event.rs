@@ -1,0 +1,112 @@
+//! Sending a realistic test event from a fixture (possibly edited by the user): fresh ids and
+//! times, signed with the current secret like Svix does, posted to Hooklab's own local or
+//! public URL, and matched with the event Hooklab captured.
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::capture::now_ms;
+use crate::client::{HttpClient, HttpReply, SendError};
+use crate::engine::Engine;
+use crate::error_body::Coded;
+use crate::fixtures::{TemplateError, prepare};
+use crate::send::{SignOptions, sign};
+use crate::store::{EventSummary, StoreError};
+
+/// What a test send did.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TestSend {
+    /// The svix-id it was sent with.
+    pub svix_id: String,
+    /// Its type.
+    pub event_type: String,
+    /// The user it is about.
+    pub user_id: Option<String>,
+    /// Where it was posted.
+    pub url: String,
+    /// How the URL answered.
+    pub http: HttpReply,
+    /// The event Hooklab captured, when Hooklab answered.
+    pub event: Option<EventSummary>,
+}
+
+/// Why a test event could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum TestSendError {
+    /// The edited JSON is not a Clerk event.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// Signing needs a secret.
+    #[error("sending a signed test event needs a signing secret, and none is configured")]
+    NoSecret,
+    /// The URL did not answer.
+    #[error(transparent)]
+    Send(#[from] SendError),
+    /// Reading the captured event failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for TestSendError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Template(e) => e.code(),
+            Self::NoSecret => "no_secret",
+            Self::Send(e) => Coded::code(e),
+            Self::Store(e) => e.code(),
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Template(e) => e.hint(),
+            Self::NoSecret => Some(format!(
+                "Add the endpoint's signing secret in Settings. {}",
+                crate::secret::WHERE_THE_SECRET_IS
+            )),
+            Self::Send(e) => Coded::hint(e),
+            Self::Store(e) => e.hint().map(str::to_owned),
+        }
+    }
+}
+
+/// Prepares `template` (fresh ids and times), signs it with the current secret and posts it to
+/// `url`.
+pub async fn send_test_event(
+    engine: &Engine,
+    client: &HttpClient,
+    template: &str,
+    url: &str,
+) -> Result<TestSend, TestSendError> {
+    let now = now_ms();
+    let prepared = prepare(template, None, now)?;
+    let secrets = engine.secrets();
+    let secret = secrets.first().ok_or(TestSendError::NoSecret)?;
+    let delivery = sign(
+        Bytes::from(prepared.body),
+        secret,
+        now.div_euclid(1000),
+        SignOptions::default(),
+    );
+    let http = delivery.post(client, url).await?;
+    let id = serde_json::from_str::<serde_json::Value>(&http.body)
+        .ok()
+        .and_then(|v| v.get("id").and_then(serde_json::Value::as_i64));
+    let event = match id {
+        Some(id) => engine
+            .store()
+            .event(id.to_string())
+            .await?
+            .map(|d| d.summary),
+        None => None,
+    };
+    Ok(TestSend {
+        svix_id: delivery.svix_id,
+        event_type: prepared.event_type,
+        user_id: prepared.user_id,
+        url: url.to_owned(),
+        http,
+        event,
+    })
+}

@@ -1,0 +1,19 @@
+//! Tauri's build step, with the app's commands listed so each needs an explicit permission.
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "get_status",
+        "list_events",
+        "get_event",
+        "list_users",
+        "get_user",
+        "changes_since",
+        "change_settings",
+        "replay",
+        "list_fixtures",
+        "send_test_event",
+        "restart_tunnel",
+    ]);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));
+}

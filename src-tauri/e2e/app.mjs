@@ -1,0 +1,88 @@
+// Starts the real Hooklab app for end-to-end tests: a temporary database and settings file, a
+// free port, tauri-driver (which starts WebKitWebDriver, which starts the app), one session.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Session, sleep } from './webdriver.mjs';
+
+/** Svix's published test secret: what Hooklab is configured with. */
+export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+/** Svix's second test secret: the Clerk endpoint's "real" secret in the wrong-secret story. */
+export const ENDPOINT_SECRET = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class App {
+  static async start({ secrets = [SECRET] } = {}) {
+    const app = new App();
+    app.dir = mkdtempSync(join(tmpdir(), 'hooklab-e2e-'));
+    app.db = join(app.dir, 'hooklab.db');
+    app.config = join(app.dir, 'settings.json');
+    app.port = await freePort();
+    app.url = `http://127.0.0.1:${app.port}/api/webhooks/clerk`;
+    writeFileSync(app.config, JSON.stringify({ secrets, port: app.port }), { mode: 0o600 });
+    const driverPort = await freePort();
+    const env = {
+      ...process.env,
+      HOOKLAB_DB: app.db,
+      HOOKLAB_CONFIG: app.config,
+      HOOKLAB_LOG_DIR: join(app.dir, 'logs'),
+    };
+    delete env.CLERK_WEBHOOK_SECRET;
+    delete env.CLERK_WEBHOOK_SIGNING_SECRET;
+    delete env.NGROK_AUTHTOKEN;
+    app.driver = spawn('tauri-driver', ['--port', String(driverPort)], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    app.session = await Session.create(`http://127.0.0.1:${driverPort}`, process.env.HOOKLAB_APP);
+    return app;
+  }
+
+  /** Runs the `hooklab` CLI on the app's database and settings; returns stdout. */
+  cli(args, { ok = true } = {}) {
+    try {
+      return execFileSync(process.env.HOOKLAB_CLI, ['--db', this.db, '--config', this.config, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, CLERK_WEBHOOK_SECRET: '', CLERK_WEBHOOK_SIGNING_SECRET: '' },
+      });
+    } catch (e) {
+      if (ok) throw new Error(`hooklab ${args.join(' ')} failed: ${e.stdout}${e.stderr}`);
+      return e.stdout;
+    }
+  }
+
+  /** `hooklab send … --json`; returns the first JSON document it printed. */
+  send(args, { ok = true } = {}) {
+    const out = this.cli(['--json', 'send', ...args, '--to', this.url], { ok });
+    return JSON.parse(out.split('\n')[0]);
+  }
+
+  async shot(name) {
+    mkdirSync('docs/screenshots', { recursive: true });
+    writeFileSync(join('docs/screenshots', `${name}.png`), await this.session.screenshot());
+  }
+
+  async stop() {
+    await this.session?.close();
+    this.driver?.kill();
+    await sleep(200);
+  }
+}
+
+/** Reads the X clipboard (the app writes it through the clipboard plugin). */
+export function clipboard() {
+  return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { encoding: 'utf8' });
+}

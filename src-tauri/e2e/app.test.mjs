@@ -1,0 +1,115 @@
+// The real Hooklab window, driven like a user would: deliveries from the `hooklab` CLI show up
+// live, a redelivery bumps its row in place, a wrong secret is diagnosed and fixed from
+// Settings + Resend, the Copy button fills the clipboard, a malformed secret is refused beside
+// its field, and writes by another process appear. Screenshots go to docs/screenshots/.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { App, ENDPOINT_SECRET, SECRET, clipboard } from './app.mjs';
+import { sleep } from './webdriver.mjs';
+
+let app;
+before(async () => {
+  app = await App.start();
+  await app.session.waitFor('[data-testid="tab-events"]', { what: 'the window' });
+});
+after(async () => {
+  await app?.stop();
+});
+
+const row = (id) => `[data-testid="event-row"][data-id="${id}"]`;
+
+async function open(tab) {
+  const [link] = await app.session.find(`[data-testid="tab-${tab}"]`);
+  await link.click();
+}
+
+test('a signed delivery appears verified, and its user appears in Users without a reload', async () => {
+  const user = 'user_2yJshmaJAoE3XwYMmUcJwH5cXSl';
+  const sent = app.send(['--secret', SECRET, 'user.created', '--user-id', user]);
+  assert.equal(sent.status, 200);
+  await open('events');
+  await app.session.waitFor(`${row(sent.response.id)}[data-verification="verified"][data-sync="applied"]`, {
+    what: 'the verified event in the log',
+  });
+  await app.shot('events');
+  await open('users');
+  await app.session.waitFor(`[data-testid="user-row"][data-id="${user}"]`, { what: 'the synced user' });
+  await app.shot('users');
+});
+
+test('a redelivery bumps the delivery count in the open view', async () => {
+  await open('events');
+  const sent = app.send(['--secret', SECRET, 'user.updated', '--times', '2']);
+  await app.session.waitFor(`${row(sent.response.id)}[data-deliveries="2"]`, {
+    what: 'the event delivered twice',
+  });
+});
+
+test('a wrong secret is diagnosed; saving the right one in Settings and pressing Resend fixes it', async () => {
+  const user = 'user_2zWrongSecretStory0000000001';
+  // Clerk signs with the endpoint's secret; Hooklab was given another one.
+  const sent = app.send(['--secret', ENDPOINT_SECRET, 'user.created', '--user-id', user], { ok: false });
+  assert.equal(sent.status, 401);
+  const id = sent.response.id;
+  await open('events');
+  const failed = await app.session.waitFor(`${row(id)}[data-verification="signature_mismatch"]`, {
+    what: 'the refused delivery',
+  });
+  await failed.click();
+  await app.session.waitFor('[data-testid="event-detail"] [data-testid="hint"]', {
+    text: 'signing secret',
+    what: 'the wrong-secret hint',
+  });
+  await app.shot('event-detail');
+
+  await open('settings');
+  const [input] = await app.session.find('[data-testid="secret-input"]');
+  await input.type(ENDPOINT_SECRET);
+  const [save] = await app.session.find('[data-testid="secret-save"]');
+  await save.click();
+  await app.session.waitFor('[data-testid="secrets"]', { text: 'b7oD', what: 'the saved secret, masked' });
+  await app.shot('settings');
+
+  await open('events');
+  await (await app.session.waitFor(row(id))).click();
+  await (await app.session.waitFor('[data-testid="resend"]')).click();
+  await app.session.waitFor('[data-testid="resend-dialog"]');
+  await (await app.session.waitFor('[data-testid="resend-go"]')).click();
+  await app.session.waitFor('[data-testid="resend-outcome"]', { text: 'verified', what: 'the re-run outcome' });
+  await app.shot('resend');
+  await (await app.session.waitFor('[data-testid="resend-dialog"] button', { text: 'Close' })).click();
+  await open('users');
+  await app.session.waitFor(`[data-testid="user-row"][data-id="${user}"]`, { what: 'the user synced by the re-run' });
+});
+
+test('Copy puts the webhook URL on the clipboard (the local one while offline)', async () => {
+  await open('events');
+  await (await app.session.waitFor('[data-testid="copy-url"]')).click();
+  let copied = '';
+  for (let i = 0; i < 50 && copied !== app.url; i++) {
+    await sleep(100);
+    copied = clipboard().trim();
+  }
+  assert.equal(copied, app.url);
+});
+
+test('a malformed secret is refused beside the field, and nothing is saved', async () => {
+  await open('settings');
+  const [input] = await app.session.find('[data-testid="secret-input"]');
+  await input.clear();
+  await input.type('whsec_this is not base64!');
+  await (await app.session.find('[data-testid="secret-save"]'))[0].click();
+  const error = await app.session.waitFor('[data-testid="field-error"]', { text: 'base64', what: 'the field error' });
+  assert.equal(await error.attr('data-field'), 'secret');
+  assert.ok(!(await error.text()).includes('this is not'), 'the refused value is not echoed in full');
+});
+
+test('an event written by the CLI into the same database appears', async () => {
+  await open('events');
+  const first = app.send(['--secret', ENDPOINT_SECRET, 'session.created']);
+  // `hooklab replay` re-runs it in its own process, writing straight into the database.
+  const out = JSON.parse(app.cli(['--json', 'replay', String(first.response.id)]));
+  assert.equal(out.event.source, 'replay');
+  await app.session.waitFor(row(out.event.id), { what: 'the row the CLI wrote' });
+});

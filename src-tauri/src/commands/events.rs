@@ -1,0 +1,34 @@
+//! The event log: pages of events, one event in full, and the change feed from a cursor.
+
+use hooklab_core::store::{
+    ChangeBatch, EventDetail, EventFilter, EventPage, MAX_CHANGES_PER_BATCH,
+};
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::launch::AppState;
+
+/// One page of events, newest first.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_events(
+    state: State<'_, AppState>,
+    filter: EventFilter,
+) -> CommandResult<EventPage> {
+    Ok(state.runtime.engine().store().events(filter).await?)
+}
+
+/// One event in full, by number or svix-id.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_event(
+    state: State<'_, AppState>,
+    key: String,
+) -> CommandResult<Option<EventDetail>> {
+    Ok(state.runtime.engine().store().event(key).await?)
+}
+
+/// What changed after `cursor` (the UI catches up after a reset or a reload).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn changes_since(state: State<'_, AppState>, cursor: i64) -> CommandResult<ChangeBatch> {
+    let store = state.runtime.engine().store();
+    Ok(store.changes_since(cursor, MAX_CHANGES_PER_BATCH).await?)
+}

@@ -1,0 +1,35 @@
+//! The header's data: the runtime, the tunnel, and where the change feed stands.
+
+use hooklab_core::runtime::RuntimeStatus;
+use hooklab_core::tunnel::TunnelState;
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::launch::AppState;
+
+/// Everything the header shows, and the change number to follow from.
+#[derive(Debug, Serialize)]
+pub struct AppStatus {
+    runtime: RuntimeStatus,
+    tunnel: TunnelState,
+    cursor: i64,
+}
+
+/// The runtime's status, the tunnel state and the latest change number.
+#[tauri::command]
+pub async fn get_status(state: State<'_, AppState>) -> CommandResult<AppStatus> {
+    let cursor = state.runtime.engine().store().latest_change().await?;
+    Ok(AppStatus {
+        runtime: state.runtime.status(),
+        tunnel: state.runtime.tunnel_state(),
+        cursor,
+    })
+}
+
+/// Reconnects the tunnel with the current settings.
+#[tauri::command]
+pub async fn restart_tunnel(state: State<'_, AppState>) -> CommandResult<()> {
+    state.runtime.restart_tunnel().await;
+    Ok(())
+}

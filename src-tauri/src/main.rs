@@ -1,0 +1,61 @@
+//! Hooklab's desktop app: starts the engine's runtime on launch, gives the webview thin
+//! commands over it, streams its changes in batches, and stops it cleanly on quit.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod forward;
+mod launch;
+mod logging;
+
+use tauri::{Manager, RunEvent};
+
+fn main() {
+    let _log = logging::init();
+    let app = tauri::Builder::default()
+        // First, so a second launch only focuses the first window.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .setup(|app| {
+            let state = tauri::async_runtime::block_on(launch::start())?;
+            forward::spawn(app.handle().clone(), state.runtime.clone());
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::status::get_status,
+            commands::events::list_events,
+            commands::events::get_event,
+            commands::events::changes_since,
+            commands::users::list_users,
+            commands::users::get_user,
+            commands::settings::change_settings,
+            commands::resend::replay,
+            commands::test_events::list_fixtures,
+            commands::test_events::send_test_event,
+            commands::status::restart_tunnel,
+        ])
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "Hooklab could not start");
+            eprintln!("Hooklab could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event
+            && let Some(state) = handle.try_state::<launch::AppState>()
+        {
+            tauri::async_runtime::block_on(state.runtime.shutdown());
+        }
+    });
+}

@@ -1,0 +1,380 @@
+// An in-memory stand-in for the Tauri shell: the same commands and events, backed by the fake
+// World, so the UI runs in a plain browser. URL parameters pick the scenario:
+// ?fake=empty (first launch), ?events=100000 (bulk), ?tunnel=off|connecting|online|changed|
+// reconnecting|failed, ?live=0 (no live traffic), ?alarm=1, ?overridden=1.
+import type { Backend } from '../api';
+import type {
+  Alarm,
+  ChangeBatch,
+  ErrorBody,
+  EventFilter,
+  ReplayOutcome,
+  ReplayRequest,
+  RuntimeStatus,
+  SendTarget,
+  SettingsChange,
+  StatusReply,
+  TestSendReply,
+  TunnelState,
+} from '../types';
+import { World, maskSecret, type Arrival } from './world';
+import { ksuid, one, rng, seedBulk, seedStory, type Actor } from './history';
+import { SAMPLES } from './samples';
+import { AUTHTOKEN_URL, WHERE_THE_SECRET_IS } from './hints';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const DOMAIN = 'steady-fox-quietly.ngrok-free.app';
+
+type Handler = (payload: never) => void;
+
+function fail(code: string, message: string, hint: string | null, field?: string): never {
+  const body: ErrorBody = { code, message, hint, ...(field ? { field } : {}) };
+  throw body;
+}
+
+export function createFakeBackend(params: URLSearchParams): Backend {
+  const world = new World();
+  world.clerkSecret = SECRET;
+  const now = Date.now();
+  const empty = params.get('fake') === 'empty';
+  const bulk = Number(params.get('events') ?? 0);
+  let actors: Actor[] = [];
+  if (!empty) actors = bulk > 0 ? seedBulk(world, now, SECRET, bulk) : seedStory(world, now, SECRET);
+  const rand = rng(99);
+
+  let authtoken: string | null = params.get('tunnel') === 'off' || empty ? null : '2abcDEFghiJKLmnoPQRstuVWX_3xyz7Ab9cDeFgHiJkLmN';
+  let domain: string | null = empty ? null : DOMAIN;
+  let lastPublicUrl: string | null = empty ? null : `https://${DOMAIN}`;
+  const overridden = params.get('overridden') === '1' ? 'CLERK_WEBHOOK_SECRET' : null;
+  const listeners = new Map<string, Set<Handler>>();
+
+  const emit = (event: string, payload: unknown) => {
+    for (const h of listeners.get(event) ?? []) h(payload as never);
+  };
+
+  const status = (): RuntimeStatus => ({
+    local_url: `http://127.0.0.1:${world.port}${world.webhookPath}`,
+    port: world.port,
+    webhook_path: world.webhookPath,
+    secrets: world.secrets.map((s, i) => ({ masked: maskSecret(s), role: i === 0 ? 'current' : 'previous', origin: 'settings' })),
+    secrets_overridden_by: overridden,
+    ngrok_authtoken: authtoken ? maskSecret(authtoken) : null,
+    ngrok_domain: domain,
+    tunnel_enabled: authtoken !== null,
+    last_public_url: lastPublicUrl,
+    db_path: '/home/alex/.local/share/hooklab/hooklab.db',
+    settings_path: '/home/alex/.config/hooklab/settings.json',
+    settings_problem: null,
+  });
+
+  const online = (url: string, previous: string | null): TunnelState => ({
+    state: 'online',
+    url,
+    webhook_url: url + world.webhookPath,
+    ...(previous && previous !== url ? { previous_url: previous } : {}),
+  });
+
+  let tunnel: TunnelState;
+  let attempt = 3;
+  const retryLater = (): TunnelState => ({
+    state: 'reconnecting',
+    attempt,
+    retry_in_ms: 12_000,
+    code: 'network',
+    last_error: 'cannot reach ngrok: failed to connect to connect.ngrok-agent.com:443: connection refused',
+    hint: 'Check the internet connection; Hooklab retries by itself. Meanwhile the receiver keeps working locally (local-only mode).',
+  });
+  switch (empty ? 'off' : (params.get('tunnel') ?? 'online')) {
+    case 'off':
+      tunnel = { state: 'off' };
+      break;
+    case 'connecting':
+      tunnel = { state: 'connecting' };
+      break;
+    case 'changed':
+      tunnel = online('https://3f9c-203-0-113-24.ngrok-free.app', `https://${DOMAIN}`);
+      break;
+    case 'reconnecting':
+      tunnel = retryLater();
+      break;
+    case 'failed':
+      tunnel = {
+        state: 'failed',
+        code: 'authtoken_rejected',
+        error: 'ngrok rejected the authtoken (ERR_NGROK_107): The authentication you specified is not valid.',
+        hint: `The authtoken is mistyped, or it was reset or revoked. Copy it again from ${AUTHTOKEN_URL} and save it in Settings. Meanwhile the receiver keeps working locally (local-only mode).`,
+      };
+      break;
+    default:
+      tunnel = online(`https://${DOMAIN}`, null);
+  }
+
+  const setTunnel = (t: TunnelState) => {
+    tunnel = t;
+    emit('tunnel', t);
+    if (t.state === 'online') lastPublicUrl = t.url;
+  };
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  const scheduleRetry = () => {
+    if (tunnel.state !== 'reconnecting') return;
+    reconnectTimer = setTimeout(() => {
+      setTunnel({ state: 'connecting' });
+      reconnectTimer = setTimeout(() => {
+        attempt += 1;
+        setTunnel(retryLater());
+        scheduleRetry();
+      }, 1500);
+    }, tunnel.retry_in_ms);
+  };
+  scheduleRetry();
+  const connect = (previous: string | null) => {
+    if (reconnectTimer) clearTimeout(reconnectTimer);
+    if (!authtoken) {
+      setTunnel({ state: 'off' });
+      return;
+    }
+    setTunnel({ state: 'connecting' });
+    const url = `https://${domain ?? `${ksuid('x', rand).slice(2, 6).toLowerCase()}-203-0-113-24.ngrok-free.app`}`;
+    reconnectTimer = setTimeout(() => setTunnel(online(url, previous)), 1200);
+  };
+
+  /** Sends the changes since the last emitted cursor as one batch. */
+  let emitted = world.cursor;
+  const flush = () => {
+    if (world.cursor === emitted) return;
+    const batch: ChangeBatch = world.changesSince(emitted);
+    emitted = batch.upto;
+    emit('changes', batch);
+  };
+
+  // Live traffic: a delivery every few seconds.
+  if (!empty && params.get('live') !== '0') {
+    const tick = () => {
+      if (tunnel.state === 'online') one(world, rand, Date.now(), actors, 0);
+      flush();
+      setTimeout(tick, 2500 + rand() * 4000);
+    };
+    setTimeout(tick, 3000);
+  }
+  if (params.get('alarm') === '1') {
+    setTimeout(() => {
+      const alarm: Alarm = {
+        code: 'writer_stopped',
+        message: 'The event writer stopped: disk I/O error (database or disk is full)',
+        hint: 'Free some disk space, then restart Hooklab. Requests are refused with 503 meanwhile, so Svix keeps them and retries.',
+        at: Date.now(),
+      };
+      emit('alarm', alarm);
+    }, 800);
+  }
+
+  const publicUrl = () => (tunnel.state === 'online' ? tunnel.webhook_url : null);
+
+  const replay = (req: ReplayRequest): ReplayOutcome => {
+    const detail = world.getEvent(req.key);
+    if (!detail) fail('event_not_found', `no event ${req.key}`, 'Pass an event number or svix-id (msg_…) from the event log.');
+    const orig = world.events[detail.id - 1];
+    const at = Date.now();
+    const resign = req.signing.signing === 're_signed';
+    if (resign && world.secrets.length === 0)
+      fail('no_secret', 're-signing needs a signing secret, and none is configured', `Add the endpoint's signing secret in Settings. ${WHERE_THE_SECRET_IS}`);
+    const svixId = req.signing.signing === 're_signed' && req.signing.new_id ? ksuid('msg', rand) : detail.svix_id;
+    const age = detail.svix_timestamp === null ? 0 : Math.floor(at / 1000) - detail.svix_timestamp;
+    let note: string | null = null;
+    const arrival: Arrival = {
+      at,
+      source: 'replay',
+      method: detail.method,
+      path: detail.path,
+      svixId,
+      type: detail.event_type,
+      userId: detail.user_id,
+      body: orig.body,
+      signature: resign ? 'current' : orig.signer,
+      replayOf: detail.id,
+      remote: null,
+    };
+    if (req.target.target === 'rerun') {
+      if (!resign) {
+        arrival.svixTimestamp = detail.svix_timestamp;
+        arrival.judgeAt = detail.received_at;
+        note = 'Judged as of its original arrival (the signature\'s age is measured from then), with today\'s secrets and settings.';
+      }
+      const ev = world.receive(arrival);
+      flush();
+      return { original: orig.s, svix_id: svixId, event: ev.s, http: null, note };
+    }
+    const url = req.target.url;
+    arrival.source = url.startsWith('https://') ? 'tunnel' : 'local';
+    arrival.remote = arrival.source === 'tunnel' ? '203.0.113.24' : '127.0.0.1';
+    if (!resign) {
+      arrival.svixTimestamp = detail.svix_timestamp;
+      if (age > 300)
+        note = `Its signature is ${age < 7200 ? `${Math.floor(age / 60)} min` : age < 172800 ? `${Math.floor(age / 3600)} h` : `${Math.floor(age / 86400)} days`} old; Svix's tolerance is 5 minutes, so a receiver that checks signatures (Hooklab included) refuses it as timestamp_too_old. Re-sign it to resend it as new.`;
+    }
+    const ev = world.receive(arrival);
+    flush();
+    const body = ev.s.status === 200 ? { id: ev.s.id, verification: ev.s.verification, sync: ev.s.sync } : { error: ev.s.hint ?? ev.s.sync_detail, id: ev.s.id };
+    return {
+      original: orig.s,
+      svix_id: svixId,
+      event: ev.s.id === detail.id ? null : ev.s,
+      http: { status: ev.s.status, body: JSON.stringify(body), elapsed_ms: arrival.source === 'tunnel' ? 184.6 + rand() * 90 : 2.1 + rand() * 4 },
+      note,
+    };
+  };
+
+  const sendTest = (fixtureJson: string, target: SendTarget): TestSendReply => {
+    let parsed: { type?: unknown; data?: { id?: unknown; user_id?: unknown } };
+    try {
+      parsed = JSON.parse(fixtureJson);
+    } catch (e) {
+      fail('invalid_fixture', `the fixture is not valid JSON: ${(e as Error).message}`, 'Fix the JSON, or pick the fixture again to start over.', 'fixture_json');
+    }
+    const type = typeof parsed.type === 'string' ? parsed.type : fail('invalid_fixture', 'the fixture has no "type"', 'A Clerk event envelope has "type", "data", "object" and "timestamp".', 'fixture_json');
+    if (world.secrets.length === 0)
+      fail('no_secret', 'sending a signed test event needs a signing secret, and none is configured', `Save the endpoint's signing secret in Settings. ${WHERE_THE_SECRET_IS}`);
+    const url = target === 'public' ? publicUrl() : status().local_url;
+    if (!url) fail('tunnel_offline', 'the tunnel is not online, so there is no public URL to send to', 'Send it to the local URL, or add an ngrok authtoken in Settings.');
+    const at = Date.now();
+    const userId = type.startsWith('user.') ? String(parsed.data?.id ?? '') || null : typeof parsed.data?.user_id === 'string' ? parsed.data.user_id : null;
+    const svixId = ksuid('msg', rand);
+    const compact = JSON.stringify(parsed);
+    const data = (parsed.data ?? {}) as Record<string, unknown>;
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    const emails = Array.isArray(data.email_addresses) ? (data.email_addresses as { id?: string; email_address?: string }[]) : [];
+    const primary = emails.find((e) => e.id === data.primary_email_address_id) ?? emails[0];
+    const phones = Array.isArray(data.phone_numbers) ? (data.phone_numbers as { phone_number?: string }[]) : [];
+    const ev = world.receive({
+      at,
+      source: 'test',
+      svixId,
+      type,
+      userId,
+      body: {
+        sample: type,
+        at,
+        userId,
+        text: compact,
+        sessionId: type.startsWith('session.') ? (str(data.id) ?? undefined) : undefined,
+        person: {
+          first: str(data.first_name),
+          last: str(data.last_name),
+          username: str(data.username),
+          email: str(primary?.email_address),
+          phone: str(phones[0]?.phone_number),
+        },
+        createdAt: Number(data.created_at) || at,
+        updatedAt: Number(data.updated_at) || at,
+      },
+      signature: 'current',
+    });
+    flush();
+    const reply = ev.s.status === 200 ? { id: ev.s.id, verification: ev.s.verification, sync: ev.s.sync } : { error: ev.s.hint, id: ev.s.id };
+    return {
+      svix_id: svixId,
+      event_type: type,
+      user_id: userId,
+      url,
+      http: { status: ev.s.status, body: JSON.stringify(reply), elapsed_ms: target === 'public' ? 212.4 + rand() * 80 : 3.2 + rand() * 3 },
+      event: ev.s,
+    };
+  };
+
+  const changeSettings = (c: SettingsChange): RuntimeStatus => {
+    switch (c.change) {
+      case 'set_secret': {
+        const v = c.secret.trim();
+        if (!v.startsWith('whsec_'))
+          fail('invalid_secret', `${maskSecret(v)} does not look like a Clerk signing secret: it should start with \`whsec_\``, WHERE_THE_SECRET_IS, 'secret');
+        if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v.slice(6)) || v.length < 20)
+          fail('invalid_secret', `${maskSecret(v)} is not a valid signing secret: the part after \`whsec_\` is not base64`, WHERE_THE_SECRET_IS, 'secret');
+        world.secrets = c.keep_previous ? [v, ...world.secrets.filter((s) => s !== v).slice(0, 1)] : [v];
+        break;
+      }
+      case 'drop_previous_secret':
+        world.secrets = world.secrets.slice(0, 1);
+        break;
+      case 'clear_secrets':
+        world.secrets = [];
+        break;
+      case 'set_webhook_path': {
+        let p = c.path.trim();
+        if (!p.startsWith('/')) p = `/${p}`;
+        if (/[\s?#]/.test(p) || p === '/')
+          fail('invalid_path', `${JSON.stringify(c.path)} is not a usable webhook path`, 'Use a path such as /api/webhooks/clerk: no spaces, query or fragment.', 'webhook_path');
+        world.webhookPath = p;
+        if (tunnel.state === 'online') setTunnel(online(tunnel.url, null));
+        break;
+      }
+      case 'set_port':
+        if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535)
+          fail('invalid_port', `${c.port} is not a port`, 'Pick a number from 1024 to 65535.', 'port');
+        if (c.port === 3000)
+          fail('port_in_use', 'port 3000 is already in use', `Another program listens there (often a dev server). Pick another port; Hooklab keeps listening on ${world.port}.`, 'port');
+        world.port = c.port;
+        break;
+      case 'set_ngrok_authtoken':
+        if (c.token !== null && c.token.trim().length < 20)
+          fail('invalid_authtoken', 'that does not look like an ngrok authtoken', `Copy it from ${AUTHTOKEN_URL}.`, 'ngrok_authtoken');
+        authtoken = c.token?.trim() || null;
+        connect(lastPublicUrl);
+        break;
+      case 'set_ngrok_domain': {
+        const d = c.domain?.trim().replace(/^https?:\/\//, '').replace(/\/.*$/, '') || null;
+        if (d !== null && !d.includes('.'))
+          fail('invalid_domain', `${d} is not a domain`, 'Use the static domain listed at https://dashboard.ngrok.com/domains, e.g. your-name.ngrok-free.app.', 'ngrok_domain');
+        domain = d;
+        connect(lastPublicUrl);
+        break;
+      }
+    }
+    const s = status();
+    emit('status', s);
+    return s;
+  };
+
+  const commands: Record<string, (args: Record<string, unknown>) => unknown> = {
+    get_status: (): StatusReply => ({ runtime: status(), tunnel, cursor: emitted }),
+    list_events: (a) => world.listEvents(a.filter as EventFilter),
+    get_event: (a) => world.getEvent(String(a.key)),
+    list_users: (a) => world.listUsers(a.search as string | null, a.before as number | null, Number(a.limit)),
+    get_user: (a) => world.getUser(String(a.id)),
+    changes_since: (a) => world.changesSince(Number(a.cursor)),
+    change_settings: (a) => changeSettings(a.change as SettingsChange),
+    replay: (a) => replay(a.request as ReplayRequest),
+    list_fixtures: () => SAMPLES.map((s) => ({ name: s.name, about: s.about, json: s.json })),
+    send_test_event: (a) => sendTest(String(a.fixture_json), a.target as SendTarget),
+    restart_tunnel: () => {
+      connect(lastPublicUrl);
+      return null;
+    },
+  };
+
+  return {
+    async invoke<T>(command: string, args: Record<string, unknown>): Promise<T> {
+      const run = commands[command];
+      if (!run) fail('unknown_command', `no command ${command}`, null);
+      await new Promise((r) => setTimeout(r, 15 + rand() * 40));
+      return run(args) as T;
+    },
+    async listen<T>(event: string, handler: (payload: T) => void) {
+      const set = listeners.get(event) ?? new Set<Handler>();
+      listeners.set(event, set);
+      set.add(handler as Handler);
+      return () => void set.delete(handler as Handler);
+    },
+    async copy(text: string) {
+      try {
+        await navigator.clipboard.writeText(text);
+      } catch {
+        const area = document.createElement('textarea');
+        area.value = text;
+        document.body.append(area);
+        area.select();
+        document.execCommand('copy');
+        area.remove();
+      }
+    },
+  };
+}

@@ -1,0 +1,281 @@
+// Unit tests for the change-batch store: inserts, redelivery bumps in place, users upsert, reset,
+// paused buffering, filters, and pins surviving Clear.
+import { describe, expect, it, vi } from 'vitest';
+import type { ChangeBatch, EventFilter, EventSummary, UserRow } from '../types';
+import { EventLog } from './events.svelte';
+import { UserTable } from './users.svelte';
+import { Live } from './live.svelte';
+import type { KeyValue } from './pins.svelte';
+
+function event(id: number, patch: Partial<EventSummary> = {}): EventSummary {
+  return {
+    id,
+    received_at: 1_750_000_000_000 + id * 1000,
+    source: 'tunnel',
+    remote_addr: null,
+    method: 'POST',
+    path: '/api/webhooks/clerk',
+    status: 200,
+    svix_id: `msg_${id}`,
+    svix_timestamp: 1_750_000_000 + id,
+    event_type: 'user.created',
+    user_id: `user_${id}`,
+    verification: 'verified',
+    sync: 'applied',
+    sync_detail: '',
+    hint: null,
+    delivery_count: 1,
+    last_delivery_at: 1_750_000_000_000 + id * 1000,
+    body_size: 100,
+    ...patch,
+  };
+}
+
+function user(seq: number, id: string, patch: Partial<UserRow> = {}): UserRow {
+  return {
+    seq,
+    id,
+    primary_email: `${id}@example.com`,
+    primary_phone: null,
+    username: null,
+    first_name: null,
+    last_name: null,
+    image_url: null,
+    created_at: 1,
+    updated_at: 1,
+    last_sign_in_at: null,
+    deleted_at: null,
+    last_event_id: 1,
+    emails: [`${id}@example.com`],
+    public_metadata: {},
+    ...patch,
+  };
+}
+
+function batch(patch: Partial<ChangeBatch>): ChangeBatch {
+  return { upto: 1, reset: false, more: false, events: [], users: [], sessions: [], tunnel: null, ...patch };
+}
+
+function memory(): KeyValue & { data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
+}
+
+/** A backend holding `events` (any order), answering pages newest first like list_events. */
+function backend(events: EventSummary[], users: UserRow[] = []) {
+  const db = { events: [...events], users: [...users] };
+  const list = vi.fn(async (f: EventFilter) => {
+    const all = db.events
+      .filter((e) => (f.before == null || e.id < f.before) && (!f.event_type || e.event_type === f.event_type))
+      .sort((a, b) => b.id - a.id);
+    const limit = f.limit ?? 50;
+    const items = all.slice(0, limit);
+    return { items, next_cursor: all.length > limit ? items[items.length - 1].id : null };
+  });
+  const one = vi.fn(async (id: number) => db.events.find((e) => e.id === id) ?? null);
+  const listUsers = vi.fn(async (_s: string | null, before: number | null, limit: number) => {
+    const all = db.users.filter((u) => before === null || u.seq < before).sort((a, b) => b.seq - a.seq);
+    const items = all.slice(0, limit);
+    return { items, next_cursor: all.length > limit ? items[items.length - 1].seq : null };
+  });
+  return { db, list, one, listUsers };
+}
+
+async function setup(events: EventSummary[], users: UserRow[] = [], storage = memory()) {
+  const b = backend(events, users);
+  const log = new EventLog({ list: b.list, one: b.one }, storage);
+  const table = new UserTable({ list: b.listUsers });
+  const live = new Live(log, table);
+  await Promise.all([log.reload(), table.reload()]);
+  return { b, log, table, live, storage };
+}
+
+const ids = (rows: { id: number }[]) => rows.map((e) => e.id);
+
+describe('Live.apply: events', () => {
+  it('inserts new events newest first', async () => {
+    const { log, live } = await setup([event(1), event(2), event(3)]);
+    expect(ids(log.rows)).toEqual([3, 2, 1]);
+    live.apply(batch({ upto: 2, events: [event(4), event(5)] }));
+    expect(ids(log.rows)).toEqual([5, 4, 3, 2, 1]);
+  });
+
+  it('keeps id order when changes arrive out of order', async () => {
+    const { log, live } = await setup([event(1), event(4)]);
+    live.apply(batch({ upto: 2, events: [event(6), event(2), event(5)] }));
+    expect(ids(log.rows)).toEqual([6, 5, 4, 2, 1]);
+  });
+
+  it('updates a redelivered event in place: delivery count bumped, no new row', async () => {
+    const { log, live } = await setup([event(1), event(2), event(3)]);
+    live.apply(batch({ upto: 2, events: [event(2, { delivery_count: 2, last_delivery_at: 9 })] }));
+    expect(ids(log.rows)).toEqual([3, 2, 1]);
+    expect(log.rows[1].delivery_count).toBe(2);
+    expect(log.rows[1].last_delivery_at).toBe(9);
+  });
+
+  it('leaves events older than the loaded pages to paging', async () => {
+    const many = Array.from({ length: 450 }, (_, i) => event(i + 10));
+    const { log, live } = await setup(many);
+    expect(log.rows).toHaveLength(200);
+    expect(log.hasMore).toBe(true);
+    live.apply(batch({ upto: 2, events: [event(3)] }));
+    expect(log.rows).toHaveLength(200);
+    await log.loadMore();
+    await log.loadMore();
+    expect(log.rows).toHaveLength(450);
+    expect(log.hasMore).toBe(false);
+    expect(ids(log.rows).at(-1)).toBe(10);
+  });
+
+  it('does not insert events that the filter excludes, but updates ones shown', async () => {
+    const { log, live } = await setup([event(1), event(2, { event_type: 'session.created' })]);
+    await log.setFilter({ type: 'user.created' });
+    expect(ids(log.rows)).toEqual([1]);
+    live.apply(batch({ upto: 2, events: [event(3, { event_type: 'session.created' }), event(4)] }));
+    expect(ids(log.rows)).toEqual([4, 1]);
+  });
+
+  it('ignores batches at or below the cursor', async () => {
+    const { log, live } = await setup([event(1)]);
+    live.cursor = 10;
+    live.apply(batch({ upto: 9, events: [event(2)] }));
+    expect(ids(log.rows)).toEqual([1]);
+    live.apply(batch({ upto: 11, events: [event(3)] }));
+    expect(ids(log.rows)).toEqual([3, 1]);
+    expect(live.cursor).toBe(11);
+  });
+
+  it('queues changes that arrive while the first page loads', async () => {
+    const b = backend([event(1)]);
+    const log = new EventLog({ list: b.list, one: b.one }, memory());
+    const live = new Live(log, new UserTable({ list: b.listUsers }));
+    const loading = log.reload();
+    live.apply(batch({ upto: 1, events: [event(2)] }));
+    await loading;
+    expect(ids(log.rows)).toEqual([2, 1]);
+  });
+});
+
+describe('Live.apply: users and sessions', () => {
+  it('upserts users by id: changed rows in place, new ones on top', async () => {
+    const { table, live } = await setup([], [user(1, 'user_a'), user(2, 'user_b')]);
+    expect(table.rows.map((u) => u.id)).toEqual(['user_b', 'user_a']);
+    live.apply(batch({ upto: 1, users: [user(1, 'user_a', { first_name: 'Ada' }), user(3, 'user_c')] }));
+    expect(table.rows.map((u) => u.id)).toEqual(['user_c', 'user_b', 'user_a']);
+    expect(table.rows[2].first_name).toBe('Ada');
+  });
+
+  it('keeps sessions by id', async () => {
+    const { live } = await setup([]);
+    const s = { id: 'sess_1', user_id: 'user_a', status: 'active', created_at: 1, updated_at: 1 };
+    live.apply(batch({ upto: 1, sessions: [s] }));
+    live.apply(batch({ upto: 2, sessions: [{ ...s, status: 'ended', updated_at: 2 }] }));
+    expect(live.sessionsOf('user_a')).toEqual([{ ...s, status: 'ended', updated_at: 2 }]);
+  });
+
+  it('takes the tunnel state from the timeline row when it changed', async () => {
+    const { live } = await setup([]);
+    live.webhookPath = '/hook';
+    live.apply(batch({ upto: 1, tunnel: { id: 1, at: 1, state: 'online', url: 'https://a.ngrok.app', detail: null } }));
+    expect(live.tunnel).toMatchObject({ state: 'online', webhook_url: 'https://a.ngrok.app/hook' });
+    live.apply(batch({ upto: 2, tunnel: { id: 2, at: 2, state: 'reconnecting', url: null, detail: 'attempt 2, next in 1.5 s: refused' } }));
+    expect(live.tunnel).toMatchObject({ state: 'reconnecting', attempt: 2, retry_in_ms: 1500, last_error: 'refused' });
+    live.apply(batch({ upto: 3, tunnel: { id: 3, at: 3, state: 'failed', url: null, detail: 'rejected\nCopy it again' } }));
+    expect(live.tunnel).toMatchObject({ state: 'failed', error: 'rejected', hint: 'Copy it again' });
+  });
+});
+
+describe('Live.apply: reset', () => {
+  it('reloads events and users from scratch', async () => {
+    const { b, log, table, live } = await setup([event(1), event(2)], [user(1, 'user_a')]);
+    b.db.events = [event(7), event(8)];
+    b.db.users = [user(5, 'user_z')];
+    live.apply(batch({ upto: 50, reset: true }));
+    await vi.waitFor(() => expect(ids(log.rows)).toEqual([8, 7]));
+    await vi.waitFor(() => expect(table.rows.map((u) => u.id)).toEqual(['user_z']));
+    expect(live.cursor).toBe(50);
+    expect(b.list).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('paused live tail', () => {
+  it('buffers event changes and applies them on resume', async () => {
+    const { log, live } = await setup([event(1), event(2)]);
+    live.pause();
+    live.apply(batch({ upto: 1, events: [event(3)] }));
+    live.apply(batch({ upto: 2, events: [event(2, { delivery_count: 3 }), event(4)] }));
+    expect(ids(log.rows)).toEqual([2, 1]);
+    expect(log.rows[0].delivery_count).toBe(1);
+    expect(live.bufferedCount).toBe(3);
+    live.resume();
+    expect(ids(log.rows)).toEqual([4, 3, 2, 1]);
+    expect(log.rows[2].delivery_count).toBe(3);
+    expect(live.bufferedCount).toBe(0);
+  });
+
+  it('keeps users updating while paused', async () => {
+    const { table, live } = await setup([], [user(1, 'user_a')]);
+    live.pause();
+    live.apply(batch({ upto: 1, users: [user(2, 'user_b')] }));
+    expect(table.rows.map((u) => u.id)).toEqual(['user_b', 'user_a']);
+  });
+
+  it('defers a reset that arrives while paused until resume', async () => {
+    const { b, log, live } = await setup([event(1)]);
+    live.pause();
+    b.db.events = [event(9)];
+    live.apply(batch({ upto: 5, reset: true }));
+    expect(ids(log.rows)).toEqual([1]);
+    live.resume();
+    await vi.waitFor(() => expect(ids(log.rows)).toEqual([9]));
+  });
+});
+
+describe('pins and Clear', () => {
+  it('hides older events on Clear, keeps pinned ones, shows new ones', async () => {
+    const { log, live } = await setup([event(1), event(2), event(3)]);
+    log.togglePin(2);
+    log.clear();
+    expect(ids(log.rows)).toEqual([2]);
+    live.apply(batch({ upto: 1, events: [event(4)] }));
+    expect(ids(log.rows)).toEqual([4, 2]);
+    log.unclear();
+    expect(ids(log.rows)).toEqual([4, 3, 2, 1]);
+  });
+
+  it('persists pins (per database) across restarts; Clear lasts for the session', async () => {
+    const storage = memory();
+    const first = await setup([event(1), event(2), event(3)], [], storage);
+    first.log.pins.scope('/data/a.db');
+    first.log.togglePin(1);
+    first.log.clear();
+    expect(ids(first.log.rows)).toEqual([1]);
+    const second = await setup([event(1), event(2), event(3), event(4)], [], storage);
+    second.log.pins.scope('/data/a.db');
+    expect(second.log.pins.has(1)).toBe(true);
+    expect(ids(second.log.rows)).toEqual([4, 3, 2, 1]);
+    second.log.pins.scope('/data/b.db');
+    expect(second.log.pins.count).toBe(0);
+  });
+
+  it('fetches pinned events that are not in the loaded pages', async () => {
+    const many = Array.from({ length: 300 }, (_, i) => event(i + 1));
+    const { b, log } = await setup(many);
+    log.togglePin(5);
+    log.clear();
+    await vi.waitFor(() => expect(ids(log.rows)).toEqual([5]));
+    expect(b.one).toHaveBeenCalledWith(5);
+    expect(log.hasMore).toBe(false);
+  });
+
+  it('lists only pinned events in pinned-only mode', async () => {
+    const { log } = await setup([event(1), event(2), event(3)]);
+    log.togglePin(3);
+    log.togglePin(1);
+    log.setPinnedOnly(true);
+    expect(ids(log.rows)).toEqual([3, 1]);
+    log.togglePin(3);
+    expect(ids(log.rows)).toEqual([1]);
+  });
+});

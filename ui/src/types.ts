@@ -1,0 +1,50 @@
+// Wire types: the shapes generated from Rust (ts-rs, ./bindings) re-exported, plus the few command
+// answers that are shell structs without bindings; every other module imports wire types from here.
+import type { RuntimeStatus, TunnelState } from './bindings';
+
+export type {
+  Alarm,
+  ChangeBatch,
+  ErrorBody,
+  EventDetail,
+  EventFilter,
+  EventPage,
+  EventSummary,
+  HttpReply,
+  ReplayOutcome,
+  ReplayRequest,
+  RuntimeStatus,
+  SecretInfo,
+  SecretOrigin,
+  SessionRow,
+  SettingsChange,
+  Signing,
+  Source,
+  SyncKind,
+  Target,
+  TunnelState,
+  TunnelStateRow,
+  UserDetail,
+  UserPage,
+  UserRow,
+  Verification,
+} from './bindings';
+
+/** get_status's answer. */
+export interface StatusReply {
+  runtime: RuntimeStatus;
+  tunnel: TunnelState;
+  cursor: number;
+}
+
+/** One entry of list_fixtures. */
+export interface Fixture {
+  name: string;
+  about: string;
+  json: string;
+}
+
+/** send_test_event's answer (generated from the Rust type). */
+export type { TestSend as TestSendReply } from './bindings';
+
+export type SendTarget = 'local' | 'public';
