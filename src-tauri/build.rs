@@ -13,6 +13,7 @@ fn main() {
         "list_fixtures",
         "send_test_event",
         "restart_tunnel",
+        "test_public_url",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

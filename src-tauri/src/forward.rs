@@ -1,9 +1,13 @@
 //! Streams what the webview shows live: change-feed batches (a few per second at most, never
-//! one message per webhook), tunnel states, status changes and alarms, as Tauri events.
+//! one message per webhook), tunnel states, status changes and alarms, as Tauri events; and
+//! probes each new public URL once, so the header can say it really works.
 
 use hooklab_core::bus::BusEvent;
+use hooklab_core::client::HttpClient;
 use hooklab_core::feed::ChangeFeed;
+use hooklab_core::probe::{ProbeResult, probe};
 use hooklab_core::runtime::Runtime;
+use hooklab_core::tunnel::TunnelState;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -36,9 +40,31 @@ async fn forward_changes(app: AppHandle, runtime: Runtime) {
 
 async fn forward_tunnel(app: AppHandle, runtime: Runtime) {
     let mut states = runtime.tunnel().subscribe();
+    let client = HttpClient::new();
+    let mut probed: Option<String> = None;
     while states.changed().await.is_ok() {
         let state = states.borrow_and_update().clone();
         let _ = app.emit("tunnel", &state);
+        if let TunnelState::Online { webhook_url, .. } = &state
+            && probed.as_ref() != Some(webhook_url)
+        {
+            probed = Some(webhook_url.clone());
+            let (app, runtime, client) = (app.clone(), runtime.clone(), client.clone());
+            tauri::async_runtime::spawn(async move {
+                let result = probe_public_url(&runtime, &client).await;
+                let _ = app.emit("probe", &result);
+            });
+        }
+    }
+}
+
+/// Probes the public webhook URL, if the tunnel is online.
+pub async fn probe_public_url(runtime: &Runtime, client: &HttpClient) -> ProbeResult {
+    match runtime.tunnel_state() {
+        TunnelState::Online { webhook_url, .. } => {
+            probe(runtime.engine(), client, &webhook_url).await
+        }
+        _ => ProbeResult::no_public_url(),
     }
 }
 

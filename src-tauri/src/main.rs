@@ -41,6 +41,7 @@ fn main() {
             commands::test_events::list_fixtures,
             commands::test_events::send_test_event,
             commands::status::restart_tunnel,
+            commands::status::test_public_url,
         ])
         .build(tauri::generate_context!());
     let app = match app {

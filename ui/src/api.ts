@@ -2,6 +2,7 @@
 // the in-memory fake backend instead, so the UI runs for tests and screenshots without the shell.
 import type {
   Alarm,
+  ProbeResult,
   ChangeBatch,
   ErrorBody,
   EventDetail,
@@ -33,6 +34,7 @@ export interface EventPayloads {
   tunnel: TunnelState;
   status: RuntimeStatus;
   alarm: Alarm;
+  probe: ProbeResult;
 }
 
 /** True inside the Tauri webview. */
@@ -118,6 +120,7 @@ export const listFixtures = () => call<Fixture[]>('list_fixtures');
 export const sendTestEvent = (fixture_json: string, target: SendTarget) =>
   call<TestSendReply>('send_test_event', { fixture_json, target });
 export const restartTunnel = () => call<null>('restart_tunnel');
+export const testPublicUrl = () => call<ProbeResult>('test_public_url');
 
 /** Subscribes to one of the shell's events; resolves to the unsubscribe function. */
 export async function subscribe<K extends keyof EventPayloads>(

@@ -11,6 +11,8 @@ export type {
   EventPage,
   EventSummary,
   HttpReply,
+  ProbeResult,
+  ProbeStage,
   ReplayOutcome,
   ReplayRequest,
   RuntimeStatus,

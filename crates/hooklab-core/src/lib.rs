@@ -11,6 +11,7 @@ pub mod error_body;
 pub mod feed;
 pub mod fixtures;
 pub mod ids;
+pub mod probe;
 pub mod receiver;
 pub mod replay;
 pub mod runtime;

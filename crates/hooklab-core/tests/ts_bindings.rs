@@ -17,7 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use hooklab_core::{
-    alarm, bus, capture, client, error_body, replay, runtime, secret, settings, store, sync,
+    alarm, bus, capture, client, error_body, probe, replay, runtime, secret, settings, store, sync,
     test_event, tunnel, verify,
 };
 use ts_rs::{Config, TS};
@@ -59,6 +59,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
         replay::Target,
         replay::ReplayOutcome,
         test_event::TestSend,
+        probe::ProbeResult,
         client::HttpReply,
         alarm::Alarm,
         bus::BusEvent,

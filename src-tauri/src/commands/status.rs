@@ -1,5 +1,6 @@
 //! The header's data: the runtime, the tunnel, and where the change feed stands.
 
+use hooklab_core::probe::ProbeResult;
 use hooklab_core::runtime::RuntimeStatus;
 use hooklab_core::tunnel::TunnelState;
 use serde::Serialize;
@@ -25,6 +26,12 @@ pub async fn get_status(state: State<'_, AppState>) -> CommandResult<AppStatus> 
         tunnel: state.runtime.tunnel_state(),
         cursor,
     })
+}
+
+/// Sends a signed probe through the public URL and says how far it got.
+#[tauri::command]
+pub async fn test_public_url(state: State<'_, AppState>) -> CommandResult<ProbeResult> {
+    Ok(crate::forward::probe_public_url(&state.runtime, &state.client).await)
 }
 
 /// Reconnects the tunnel with the current settings.

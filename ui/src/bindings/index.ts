@@ -9,6 +9,8 @@ export type { EventFilter } from './EventFilter';
 export type { EventPage } from './EventPage';
 export type { EventSummary } from './EventSummary';
 export type { HttpReply } from './HttpReply';
+export type { ProbeResult } from './ProbeResult';
+export type { ProbeStage } from './ProbeStage';
 export type { ReplayOutcome } from './ReplayOutcome';
 export type { ReplayRequest } from './ReplayRequest';
 export type { RuntimeStatus } from './RuntimeStatus';

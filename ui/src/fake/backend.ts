@@ -4,6 +4,7 @@
 // reconnecting|failed, ?live=0 (no live traffic), ?alarm=1, ?overridden=1.
 import type { Backend } from '../api';
 import type {
+  ProbeResult,
   Alarm,
   ChangeBatch,
   ErrorBody,
@@ -108,6 +109,27 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     default:
       tunnel = online(`https://${DOMAIN}`, null);
   }
+
+  const probeResult = (): ProbeResult =>
+    tunnel.state === 'online'
+      ? {
+          stage: 'verified',
+          url: tunnel.webhook_url,
+          status: 200,
+          elapsed_ms: 182.4,
+          summary: 'reachable from the internet, verified, 182 ms',
+          hint: null,
+          event: null,
+        }
+      : {
+          stage: 'no_public_url',
+          url: null,
+          status: null,
+          elapsed_ms: null,
+          summary: 'no public URL: the tunnel is not online',
+          hint: 'Add an ngrok authtoken in Settings (or wait for the tunnel to reconnect).',
+          event: null,
+        };
 
   const setTunnel = (t: TunnelState) => {
     tunnel = t;
@@ -349,6 +371,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
       connect(lastPublicUrl);
       return null;
     },
+    test_public_url: () => probeResult(),
   };
 
   return {

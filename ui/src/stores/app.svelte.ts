@@ -1,5 +1,6 @@
 // Wires the stores to the backend once: the app's single instances, the event subscriptions and
 // the catch-up loop that keeps the change cursor gap-free.
+import { probe } from './probe.svelte';
 import * as api from '../api';
 import { EventLog } from './events.svelte';
 import { UserTable } from './users.svelte';
@@ -62,6 +63,7 @@ export async function start(): Promise<void> {
       live.webhookPath = s.webhook_path;
     }),
     api.onAlarm((a) => runtime.raise(a)),
+    probe.listen(),
   ]);
   try {
     const status = await api.getStatus();

@@ -3,6 +3,9 @@
 import type { EventFilter, EventPage, EventSummary, RuntimeStatus, TunnelState } from '../types';
 import { SYNCED_TYPES } from '../lib/labels';
 
+/** The type of Hooklab's own "Test public URL" probe (Rust: `probe::PROBE_TYPE`). */
+export const PROBE_TYPE = 'hooklab.probe';
+
 export class Checklist {
   /** A request of any kind arrived through the tunnel: the URL is in Clerk. */
   delivered = $state(false);
@@ -16,15 +19,17 @@ export class Checklist {
   /** Learns what already happened before this session, from the log. */
   async load(list: (f: EventFilter) => Promise<EventPage>): Promise<void> {
     const base: EventFilter = {
-      event_type: null, outcome: null, user_id: null, text: null, source: 'tunnel', before: null, limit: 1,
+      event_type: null, outcome: null, user_id: null, text: null, source: 'tunnel', before: null, limit: 20,
     };
     const [any, ok, ...types] = await Promise.all([
       list(base),
       list({ ...base, outcome: 'verified' }),
       ...SYNCED_TYPES.map((t) => list({ ...base, outcome: 'verified', event_type: t })),
     ]);
-    this.delivered ||= any.items.length > 0;
-    this.verified ||= ok.items.length > 0;
+    // Hooklab's own probes of the public URL are not deliveries from Clerk.
+    const fromClerk = (page: EventPage) => page.items.some((e) => e.event_type !== PROBE_TYPE);
+    this.delivered ||= fromClerk(any);
+    this.verified ||= fromClerk(ok);
     const seen = new Set(this.seen);
     SYNCED_TYPES.forEach((t, i) => types[i].items.length > 0 && seen.add(t));
     this.seen = seen;
@@ -34,7 +39,7 @@ export class Checklist {
   observe(events: EventSummary[]): void {
     let seen: Set<string> | null = null;
     for (const e of events) {
-      if (e.source !== 'tunnel') continue;
+      if (e.source !== 'tunnel' || e.event_type === PROBE_TYPE) continue;
       this.delivered = true;
       if (e.verification !== 'verified') continue;
       this.verified = true;
