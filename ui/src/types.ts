@@ -1,10 +1,11 @@
 // Wire types: the shapes generated from Rust (ts-rs, ./bindings) re-exported, plus the few command
 // answers that are shell structs without bindings; every other module imports wire types from here.
-import type { RuntimeStatus, TunnelState } from './bindings';
+import type { Downtime, RuntimeStatus, TunnelState } from './bindings';
 
 export type {
   Alarm,
   ChangeBatch,
+  Downtime,
   ErrorBody,
   EventDetail,
   EventFilter,
@@ -37,6 +38,8 @@ export interface StatusReply {
   runtime: RuntimeStatus;
   tunnel: TunnelState;
   cursor: number;
+  /** While online: the stretch without a public URL before the tunnel came back. */
+  downtime: Downtime | null;
 }
 
 /** One entry of list_fixtures. */

@@ -44,6 +44,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
         store::SessionRow,
         store::ChangeBatch,
         store::TunnelStateRow,
+        store::Downtime,
         capture::Source,
         sync::SyncKind,
         sync::SyncOutcome,

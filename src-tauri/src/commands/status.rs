@@ -2,6 +2,7 @@
 
 use hooklab_core::probe::ProbeResult;
 use hooklab_core::runtime::RuntimeStatus;
+use hooklab_core::store::Downtime;
 use hooklab_core::tunnel::TunnelState;
 use serde::Serialize;
 use tauri::State;
@@ -15,16 +16,25 @@ pub struct AppStatus {
     runtime: RuntimeStatus,
     tunnel: TunnelState,
     cursor: i64,
+    /// While online: the stretch without a public URL that ended when the tunnel came back.
+    downtime: Option<Downtime>,
 }
 
 /// The runtime's status, the tunnel state and the latest change number.
 #[tauri::command]
 pub async fn get_status(state: State<'_, AppState>) -> CommandResult<AppStatus> {
-    let cursor = state.runtime.engine().store().latest_change().await?;
+    let store = state.runtime.engine().store();
+    let cursor = store.latest_change().await?;
+    let tunnel = state.runtime.tunnel_state();
+    let downtime = match tunnel {
+        TunnelState::Online { .. } => store.last_downtime().await?,
+        _ => None,
+    };
     Ok(AppStatus {
         runtime: state.runtime.status(),
-        tunnel: state.runtime.tunnel_state(),
+        tunnel,
         cursor,
+        downtime,
     })
 }
 

@@ -3,6 +3,7 @@
 export type { Alarm } from './Alarm';
 export type { BusEvent } from './BusEvent';
 export type { ChangeBatch } from './ChangeBatch';
+export type { Downtime } from './Downtime';
 export type { ErrorBody } from './ErrorBody';
 export type { EventDetail } from './EventDetail';
 export type { EventFilter } from './EventFilter';

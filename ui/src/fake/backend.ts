@@ -357,7 +357,16 @@ export function createFakeBackend(params: URLSearchParams): Backend {
   };
 
   const commands: Record<string, (args: Record<string, unknown>) => unknown> = {
-    get_status: (): StatusReply => ({ runtime: status(), tunnel, cursor: emitted }),
+    get_status: (): StatusReply => ({
+      runtime: status(),
+      tunnel,
+      cursor: emitted,
+      // ?downtime=1: the app was closed for a while before this start.
+      downtime:
+        tunnel.state === 'online' && params.get('downtime')
+          ? { from: Date.now() - 2.4 * 3_600_000, to: Date.now() - 5_000, url_changed: false }
+          : null,
+    }),
     list_events: (a) => world.listEvents(a.filter as EventFilter),
     get_event: (a) => world.getEvent(String(a.key)),
     list_users: (a) => world.listUsers(a.search as string | null, a.before as number | null, Number(a.limit)),

@@ -49,6 +49,15 @@ export async function catchUp(): Promise<void> {
 }
 
 /** Subscribes, reads the status and loads the first pages. Safe to call twice. */
+/** Asks again how long the tunnel was down (after it comes back online). */
+async function refreshDowntime(): Promise<void> {
+  try {
+    runtime.downtime = (await api.getStatus()).downtime;
+  } catch {
+    // the banner is a bonus
+  }
+}
+
 export async function start(): Promise<void> {
   if (started) return;
   started = true;
@@ -57,7 +66,11 @@ export async function start(): Promise<void> {
   let ready = false;
   await Promise.all([
     api.onChanges((b) => (ready ? void take(b) : early.push(b))),
-    api.onTunnel((t) => live.setTunnel(t)),
+    api.onTunnel((t) => {
+      const wasOnline = live.tunnel.state === 'online';
+      live.setTunnel(t);
+      if (t.state === 'online' && !wasOnline) void refreshDowntime();
+    }),
     api.onStatus((s) => {
       runtime.status = s;
       live.webhookPath = s.webhook_path;
@@ -72,6 +85,7 @@ export async function start(): Promise<void> {
     live.webhookPath = status.runtime.webhook_path;
     live.setTunnel(status.tunnel);
     live.cursor = status.cursor;
+    runtime.downtime = status.downtime;
   } catch (e) {
     runtime.error = api.asErrorBody(e).message;
   }

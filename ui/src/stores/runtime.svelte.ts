@@ -1,9 +1,12 @@
-// The runtime as last reported (RuntimeStatus) and the alarms raised since launch.
-import type { Alarm, RuntimeStatus } from '../types';
+// The runtime as last reported (RuntimeStatus), the alarms raised since launch, and how long Clerk
+// could not reach Hooklab before the tunnel last came back.
+import type { Alarm, Downtime, RuntimeStatus } from '../types';
 
 class Runtime {
   status = $state.raw<RuntimeStatus | null>(null);
   alarms = $state.raw<Alarm[]>([]);
+  /** The stretch without a public URL that ended when the tunnel last came online. */
+  downtime = $state.raw<Downtime | null>(null);
   /** Could not reach the backend at all. */
   error = $state<string | null>(null);
 

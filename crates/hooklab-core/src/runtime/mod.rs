@@ -271,7 +271,22 @@ impl Runtime {
     /// finish), then flushes and closes the database.
     pub async fn shutdown(&self) {
         let _ = self.inner.stop.send(true);
+        let tunnel_was = self.inner.supervisor.status();
         self.inner.supervisor.stop().await;
+        if tunnel_was != TunnelState::Off {
+            // Recorded before the store closes, so the next start can say how long Clerk could
+            // not reach Hooklab (the supervisor's own record of `off` is written asynchronously).
+            let store = self.inner.engine.store();
+            let stopped = store.record_tunnel_state(
+                crate::capture::now_ms(),
+                "off",
+                None,
+                Some("Hooklab stopped".to_owned()),
+            );
+            if let Err(e) = stopped.await {
+                tracing::warn!(error = %e, "could not record that the tunnel stopped");
+            }
+        }
         let listener = self.inner.live.lock().await.listener.take();
         if let Some(listener) = listener {
             listener.close().await;

@@ -4,6 +4,7 @@
 mod changes;
 mod checkpoint;
 mod connection;
+mod downtime;
 mod errors;
 mod events;
 mod ledger;
@@ -25,6 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use changes::{CHANGES_KEPT, ChangeBatch, MAX_CHANGES_PER_BATCH, changes_since, latest_change};
 pub use connection::{BUSY_TIMEOUT, Synchronous};
+pub use downtime::{Downtime, last_downtime};
 pub use errors::StoreError;
 pub use events::{
     EventDetail, EventFilter, EventPage, EventSummary, get_event, list_events, replays_of,

@@ -46,6 +46,11 @@ impl Store {
             .await
     }
 
+    /// The latest stretch without a public URL (see [`super::Downtime`]).
+    pub async fn last_downtime(&self) -> Result<Option<super::Downtime>, StoreError> {
+        self.read(super::downtime::last_downtime).await
+    }
+
     /// What changed after `after` (see [`ChangeBatch`]).
     pub async fn changes_since(&self, after: i64, limit: u32) -> Result<ChangeBatch, StoreError> {
         self.read(move |c| changes::changes_since(c, after, limit))
