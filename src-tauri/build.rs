@@ -14,6 +14,7 @@ fn main() {
         "send_test_event",
         "restart_tunnel",
         "test_public_url",
+        "re_signed_headers",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -2,7 +2,7 @@
 // free port, tauri-driver (which starts WebKitWebDriver, which starts the app), one session.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,9 +43,13 @@ export class App {
     delete env.CLERK_WEBHOOK_SECRET;
     delete env.CLERK_WEBHOOK_SIGNING_SECRET;
     delete env.NGROK_AUTHTOKEN;
+    // Its own process group (tauri-driver, WebKitWebDriver, the app), with output in a log
+    // file: the app must not hold the test runner's stdout open, and `stop` ends the group.
+    const log = openSync(join(app.dir, 'driver.log'), 'a');
     app.driver = spawn('tauri-driver', ['--port', String(driverPort)], {
       env,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', log, log],
+      detached: true,
     });
     app.session = await Session.create(`http://127.0.0.1:${driverPort}`, process.env.HOOKLAB_APP);
     return app;
@@ -77,8 +81,15 @@ export class App {
 
   async stop() {
     await this.session?.close();
-    this.driver?.kill();
-    await sleep(200);
+    // WebKitWebDriver leaves the app running after the session ends: end the whole group.
+    for (const signal of ['SIGTERM', 'SIGKILL']) {
+      try {
+        process.kill(-this.driver.pid, signal);
+      } catch {
+        return; // already gone
+      }
+      await sleep(500);
+    }
   }
 }
 

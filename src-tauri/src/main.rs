@@ -38,6 +38,7 @@ fn main() {
             commands::users::get_user,
             commands::settings::change_settings,
             commands::resend::replay,
+            commands::resend::re_signed_headers,
             commands::test_events::list_fixtures,
             commands::test_events::send_test_event,
             commands::status::restart_tunnel,

@@ -121,6 +121,7 @@ export const sendTestEvent = (fixture_json: string, target: SendTarget) =>
   call<TestSendReply>('send_test_event', { fixture_json, target });
 export const restartTunnel = () => call<null>('restart_tunnel');
 export const testPublicUrl = () => call<ProbeResult>('test_public_url');
+export const reSignedHeaders = (key: string) => call<[string, string][]>('re_signed_headers', { key });
 
 /** Subscribes to one of the shell's events; resolves to the unsubscribe function. */
 export async function subscribe<K extends keyof EventPayloads>(

@@ -107,7 +107,6 @@ async fn print_events(runtime: Runtime, json: bool) {
     let mut tunnel = TunnelLines::default();
     let mut shown = runtime.status();
     loop {
-        let local_url = runtime.status().local_url;
         match bus.recv().await {
             Ok(BusEvent::SettingsApplied) if json => print_json(&serde_json::json!({
                 "kind": "settings_applied", "status": runtime.status(),
@@ -127,7 +126,7 @@ async fn print_events(runtime: Runtime, json: bool) {
                 print_line(&e, Some(format!("redelivery #{}", e.delivery_count)));
             }
             Ok(BusEvent::UserChanged { .. }) => {}
-            Ok(BusEvent::Tunnel(state)) => tunnel.print(&state, &local_url),
+            Ok(BusEvent::Tunnel(state)) => tunnel.print(&state, &runtime.status().local_url),
             Err(RecvError::Lagged(n)) => println!("… {n} events not shown (see `hooklab events`)"),
             Err(RecvError::Closed) => return,
         }

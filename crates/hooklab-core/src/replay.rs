@@ -220,6 +220,28 @@ pub async fn replay(
     }
 }
 
+/// The stored request's headers re-signed now with the current secret, keeping its svix-id
+/// (like a Svix retry): what "copy as curl" puts in the command, valid for Svix's 5 minutes.
+pub async fn re_signed_headers(
+    engine: &Engine,
+    key: &str,
+) -> Result<Vec<(String, String)>, ReplayError> {
+    let detail = engine
+        .store()
+        .event(key.to_owned())
+        .await?
+        .ok_or_else(|| ReplayError::NotFound(key.to_owned()))?;
+    let mut headers = crate::capture::decode_headers(&detail.raw_headers);
+    re_sign(engine, &detail, &mut headers, false, now_ms())?;
+    Ok(headers
+        .iter()
+        .map(|(k, v)| {
+            let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            (k.as_str().to_owned(), value)
+        })
+        .collect())
+}
+
 /// Why the stored body cannot stand for the request, if it cannot.
 fn body_not_kept(detail: &EventDetail) -> Option<&'static str> {
     if detail.body.len() as i64 == detail.summary.body_size {

@@ -1,6 +1,9 @@
-//! Resend: re-run a captured event in Hooklab, or post it over HTTP as captured or re-signed.
+//! Resend: re-run a captured event in Hooklab, or post it over HTTP as captured or re-signed;
+//! and its headers re-signed now, for "copy as curl".
 
-use hooklab_core::replay::{ReplayOutcome, ReplayRequest, replay as resend};
+use hooklab_core::replay::{
+    ReplayOutcome, ReplayRequest, re_signed_headers as re_sign, replay as resend,
+};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -13,4 +16,13 @@ pub async fn replay(
     request: ReplayRequest,
 ) -> CommandResult<ReplayOutcome> {
     Ok(resend(state.runtime.engine(), &state.client, &request).await?)
+}
+
+/// The event's headers re-signed now (same svix-id), for "copy as curl".
+#[tauri::command(rename_all = "snake_case")]
+pub async fn re_signed_headers(
+    state: State<'_, AppState>,
+    key: String,
+) -> CommandResult<Vec<(String, String)>> {
+    Ok(re_sign(state.runtime.engine(), &key).await?)
 }

@@ -381,6 +381,8 @@ export function createFakeBackend(params: URLSearchParams): Backend {
       return null;
     },
     test_public_url: () => probeResult(),
+    // The fake holds no real secret: "copy as curl" falls back to the headers as captured.
+    re_signed_headers: () => fail('no_secret', 'the fake backend cannot sign', null),
   };
 
   return {

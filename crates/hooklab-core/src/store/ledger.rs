@@ -3,6 +3,8 @@
 //! link a replay, and record each change in the change feed. The rules that choose between
 //! these steps are the engine's (`crate::settle`).
 
+use std::cell::RefCell;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::events::{EventSummary, SUMMARY_COLUMNS, summary_from_row};
@@ -65,10 +67,19 @@ pub struct Recorded {
     pub user_changed: Option<String>,
 }
 
-/// The writer's connection inside an open transaction, as persistence steps.
+/// The writer's connection inside an open transaction, as persistence steps. Change-feed rows
+/// are gathered and written once per batch, in a few multi-row inserts (one statement per row
+/// cost the writer about 15% of its time per event).
 pub(crate) struct Ledger<'c> {
     conn: &'c Connection,
+    changes: RefCell<Vec<PendingChange>>,
 }
+
+/// A change-feed row waiting for the end of the batch: kind, `ref_id`, `ref_key`.
+type PendingChange = (&'static str, Option<i64>, Option<String>);
+
+/// Change rows per multi-row insert (3 parameters each).
+const CHANGES_PER_INSERT: usize = 128;
 
 /// What a change-feed row is about.
 #[derive(Debug, Clone, Copy)]
@@ -80,7 +91,48 @@ enum ChangeKind {
 
 impl<'c> Ledger<'c> {
     pub(crate) fn new(conn: &'c Connection) -> Self {
-        Self { conn }
+        Self {
+            conn,
+            changes: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The connection.
+    pub(crate) fn conn(&self) -> &'c Connection {
+        self.conn
+    }
+
+    /// How many change rows are waiting (a savepoint's mark).
+    pub(crate) fn pending_changes(&self) -> usize {
+        self.changes.borrow().len()
+    }
+
+    /// Drops the change rows gathered after `mark` (their writes were rolled back).
+    pub(crate) fn forget_changes_since(&self, mark: usize) {
+        self.changes.borrow_mut().truncate(mark);
+    }
+
+    /// Writes the gathered change rows, in order.
+    pub(crate) fn flush_changes(&self) -> rusqlite::Result<()> {
+        let changes = std::mem::take(&mut *self.changes.borrow_mut());
+        for chunk in changes.chunks(CHANGES_PER_INSERT) {
+            let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "INSERT INTO changes (kind, ref_id, ref_key) VALUES {values}"
+            ))?;
+            let params: Vec<&dyn rusqlite::ToSql> = chunk
+                .iter()
+                .flat_map(|(kind, id, key)| {
+                    [
+                        kind as &dyn rusqlite::ToSql,
+                        id as &dyn rusqlite::ToSql,
+                        key as &dyn rusqlite::ToSql,
+                    ]
+                })
+                .collect();
+            stmt.execute(params.as_slice())?;
+        }
+        Ok(())
     }
 
     /// Bumps the delivery of `svix_id` (its first verified row) as redelivered at `now_ms`.
@@ -181,7 +233,10 @@ impl<'c> Ledger<'c> {
             ChangeKind::User => "user",
             ChangeKind::Session => "session",
         };
-        super::changes::record_change(self.conn, kind, ref_id, ref_key)
+        self.changes
+            .borrow_mut()
+            .push((kind, ref_id, ref_key.map(str::to_owned)));
+        Ok(())
     }
 }
 

@@ -163,11 +163,12 @@ fn commit_batch(
     let ledger = Ledger::new(conn);
     let settle = parts.settle;
     let alarm = &parts.alarm;
-    let results = match in_transaction(conn, batch, |event| settle(&ledger, event), true, alarm) {
+    let results = match in_transaction(&ledger, batch, |event| settle(&ledger, event), true, alarm)
+    {
         Ok(results) if results.iter().any(Result::is_err) => in_transaction(
-            conn,
+            &ledger,
             batch,
-            |event| in_savepoint(conn, || settle(&ledger, event), alarm),
+            |event| in_savepoint(&ledger, || settle(&ledger, event), alarm),
             false,
             alarm,
         ),
@@ -201,19 +202,22 @@ fn commit_batch(
 /// Runs `each` over the batch inside BEGIN … COMMIT. With `all_or_nothing`, any failure rolls
 /// the whole batch back (the caller then retries with savepoints).
 fn in_transaction(
-    conn: &Connection,
+    ledger: &Ledger<'_>,
     batch: &[Pending],
     each: impl Fn(&NewEvent) -> rusqlite::Result<Recorded>,
     all_or_nothing: bool,
     alarm: &AlarmSink,
 ) -> rusqlite::Result<Vec<rusqlite::Result<Recorded>>> {
+    let conn = ledger.conn();
+    ledger.forget_changes_since(0);
     run(conn, "BEGIN IMMEDIATE")?;
     let results: Vec<_> = batch.iter().map(|(event, _)| each(event)).collect();
     if all_or_nothing && results.iter().any(Result::is_err) {
         roll_back(conn, "ROLLBACK", alarm);
         return Ok(results);
     }
-    if let Err(e) = run(conn, "COMMIT") {
+    // The batch's change-feed rows in a few multi-row inserts, then the commit.
+    if let Err(e) = ledger.flush_changes().and_then(|()| run(conn, "COMMIT")) {
         roll_back(conn, "ROLLBACK", alarm);
         return Err(e);
     }
@@ -222,10 +226,12 @@ fn in_transaction(
 
 /// One request's writes either all land or none do, without failing its batch-mates.
 fn in_savepoint(
-    conn: &Connection,
+    ledger: &Ledger<'_>,
     write: impl FnOnce() -> rusqlite::Result<Recorded>,
     alarm: &AlarmSink,
 ) -> rusqlite::Result<Recorded> {
+    let conn = ledger.conn();
+    let mark = ledger.pending_changes();
     run(conn, "SAVEPOINT one")?;
     match write() {
         Ok(recorded) => {
@@ -233,6 +239,7 @@ fn in_savepoint(
             Ok(recorded)
         }
         Err(e) => {
+            ledger.forget_changes_since(mark);
             roll_back(conn, "ROLLBACK TO one", alarm);
             let _ = run(conn, "RELEASE one");
             Err(e)
