@@ -112,11 +112,19 @@ impl<'c> Ledger<'c> {
         self.changes.borrow_mut().truncate(mark);
     }
 
-    /// Writes the gathered change rows, in order.
+    /// Writes the gathered change rows, in order, in inserts of 128, 16 and 1 rows (three
+    /// statements in the cache instead of one per batch size).
     pub(crate) fn flush_changes(&self) -> rusqlite::Result<()> {
         let changes = std::mem::take(&mut *self.changes.borrow_mut());
-        for chunk in changes.chunks(CHANGES_PER_INSERT) {
-            let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let mut rest = changes.as_slice();
+        while !rest.is_empty() {
+            let n = [CHANGES_PER_INSERT, 16, 1]
+                .into_iter()
+                .find(|n| *n <= rest.len())
+                .unwrap_or(1);
+            let (chunk, tail) = rest.split_at(n);
+            rest = tail;
+            let values = vec!["(?, ?, ?)"; n].join(", ");
             let mut stmt = self.conn.prepare_cached(&format!(
                 "INSERT INTO changes (kind, ref_id, ref_key) VALUES {values}"
             ))?;
