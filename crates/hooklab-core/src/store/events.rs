@@ -270,8 +270,8 @@ pub fn get_event(conn: &Connection, key: &str) -> rusqlite::Result<Option<EventD
     {
         return Ok(Some(found));
     }
-    // The delivery is the message's first verified row (later ones are replays).
-    let delivery = by("verified_svix_id = ?1").replace("ORDER BY id DESC", "ORDER BY id");
+    // The message's delivery (its first verified row; later ones are replays).
+    let delivery = by("id = (SELECT event_id FROM deliveries WHERE svix_id = ?1)");
     if let Some(found) = detail_where(conn, &delivery, params![key])? {
         return Ok(Some(found));
     }

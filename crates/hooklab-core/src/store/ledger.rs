@@ -178,9 +178,7 @@ impl<'c> Ledger<'c> {
 
     fn delivery_id(&self, svix_id: &str) -> rusqlite::Result<Option<i64>> {
         self.conn
-            .prepare_cached(
-                "SELECT id FROM events WHERE verified_svix_id = ?1 ORDER BY id LIMIT 1",
-            )?
+            .prepare_cached("SELECT event_id FROM deliveries WHERE svix_id = ?1")?
             .query_row([svix_id], |r| r.get(0))
             .optional()
     }
@@ -198,6 +196,17 @@ impl<'c> Ledger<'c> {
         hint: Option<String>,
     ) -> rusqlite::Result<EventSummary> {
         let summary = insert_event(self.conn, new, new.svix_id.clone(), sync, hint)?;
+        // The first verified row at the webhook path is its message's delivery.
+        if new.verification.is_verified()
+            && new.status != 404
+            && let Some(svix_id) = &new.svix_id
+        {
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO deliveries (svix_id, event_id) VALUES (?1, ?2)",
+                )?
+                .execute(params![svix_id, summary.id])?;
+        }
         self.changed(ChangeKind::Event, Some(summary.id), None)?;
         Ok(summary)
     }
