@@ -112,11 +112,7 @@ impl Coded for ReplayError {
                 Some("Pass an event number or svix-id (msg_…) from the event log.".into())
             }
             Self::BodyNotKept(..) => None,
-            Self::NoSecret => Some(format!(
-                "Add the endpoint's signing secret in Settings (or `hooklab config set-secret`). \
-                 {}",
-                crate::secret::WHERE_THE_SECRET_IS
-            )),
+            Self::NoSecret => Some(crate::secret::missing_secret_hint()),
             Self::Store(e) => e.hint().map(str::to_owned),
             Self::Send(e) => Coded::hint(e),
         }

@@ -25,6 +25,14 @@ pub enum SecretError {
 pub const WHERE_THE_SECRET_IS: &str = "Copy it from the Clerk dashboard: Configure → Webhooks → \
     your endpoint → Signing Secret (click the eye icon, then copy).";
 
+/// What to do when a resend or a test event needs a secret and none is configured.
+pub fn missing_secret_hint() -> String {
+    format!(
+        "Add the endpoint's signing secret in Settings (or `hooklab config set-secret`). \
+         {WHERE_THE_SECRET_IS}"
+    )
+}
+
 impl SecretError {
     /// Where to find the right value.
     pub fn hint(&self) -> &'static str {

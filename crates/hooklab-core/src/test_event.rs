@@ -61,10 +61,7 @@ impl Coded for TestSendError {
     fn hint(&self) -> Option<String> {
         match self {
             Self::Template(e) => e.hint(),
-            Self::NoSecret => Some(format!(
-                "Add the endpoint's signing secret in Settings. {}",
-                crate::secret::WHERE_THE_SECRET_IS
-            )),
+            Self::NoSecret => Some(crate::secret::missing_secret_hint()),
             Self::Send(e) => Coded::hint(e),
             Self::Store(e) => e.hint().map(str::to_owned),
         }

@@ -37,17 +37,6 @@ pub struct ChangeBatch {
     pub tunnel: Option<TunnelStateRow>,
 }
 
-impl ChangeBatch {
-    /// Nothing changed.
-    pub fn is_empty(&self) -> bool {
-        !self.reset
-            && self.events.is_empty()
-            && self.users.is_empty()
-            && self.sessions.is_empty()
-            && self.tunnel.is_none()
-    }
-}
-
 /// Records one change; `kind` is `event`, `user`, `session` or `tunnel`.
 pub(crate) fn record_change(
     conn: &Connection,
