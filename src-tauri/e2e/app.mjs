@@ -74,7 +74,13 @@ export class App {
     return JSON.parse(out.split('\n')[0]);
   }
 
+  /** Saves a screenshot once what the DOM holds is painted (WebKit paints a few frames late). */
   async shot(name) {
+    await this.session.cmd('POST', '/execute/async', {
+      script: 'const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));',
+      args: [],
+    });
+    await sleep(300);
     mkdirSync('docs/screenshots', { recursive: true });
     writeFileSync(join('docs/screenshots', `${name}.png`), await this.session.screenshot());
   }

@@ -38,12 +38,23 @@ test('a signed delivery appears verified, and its user appears in Users without 
   await app.shot('users');
 });
 
-test('a redelivery bumps the delivery count in the open view', async () => {
+test('a redelivery bumps the delivery count in the open view; its detail lists both and what it changed', async () => {
   await open('events');
   const sent = app.send(['--secret', SECRET, 'user.updated', '--times', '2']);
-  await app.session.waitFor(`${row(sent.response.id)}[data-deliveries="2"]`, {
+  const bumped = await app.session.waitFor(`${row(sent.response.id)}[data-deliveries="2"]`, {
     what: 'the event delivered twice',
   });
+  await bumped.click();
+  await app.session.waitFor('[data-testid="deliveries"] [data-testid="delivery"]:nth-child(2)', {
+    what: 'both deliveries in the detail',
+  });
+  await app.session.waitFor('[data-testid="row-change"] tr.changed[data-field="Primary email"]', {
+    what: 'the user row it created, field by field',
+  });
+  await app.session.execute(
+    'document.querySelector(\'[data-testid="row-change"]\').scrollIntoView({ block: "start" })',
+  );
+  await app.shot('event-changes');
 });
 
 test('a wrong secret is diagnosed; saving the right one in Settings and pressing Resend fixes it', async () => {

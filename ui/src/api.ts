@@ -19,6 +19,7 @@ import type {
   TunnelState,
   UserDetail,
   UserPage,
+  UserQuery,
 } from './types';
 
 /** What the UI needs from a backend: the Tauri shell or the fake. */
@@ -101,6 +102,7 @@ export function filterOf(partial: Partial<EventFilter> = {}): EventFilter {
     text: null,
     source: null,
     before: null,
+    after: null,
     limit: null,
     ...partial,
   };
@@ -109,8 +111,7 @@ export function filterOf(partial: Partial<EventFilter> = {}): EventFilter {
 export const getStatus = () => call<StatusReply>('get_status');
 export const listEvents = (filter: EventFilter) => call<EventPage>('list_events', { filter });
 export const getEvent = (key: string) => call<EventDetail | null>('get_event', { key });
-export const listUsers = (search: string | null, before: number | null, limit: number) =>
-  call<UserPage>('list_users', { search, before, limit });
+export const listUsers = (query: UserQuery) => call<UserPage>('list_users', { query });
 export const getUser = (id: string) => call<UserDetail | null>('get_user', { id });
 export const changesSince = (cursor: number) => call<ChangeBatch>('changes_since', { cursor });
 export const changeSettings = (change: SettingsChange) =>

@@ -5,6 +5,7 @@ import type { Downtime, RuntimeStatus, TunnelState } from './bindings';
 export type {
   Alarm,
   ChangeBatch,
+  DeliveryAttempt,
   Downtime,
   ErrorBody,
   EventDetail,
@@ -16,6 +17,7 @@ export type {
   ProbeStage,
   ReplayOutcome,
   ReplayRequest,
+  RowChange,
   RuntimeStatus,
   SecretInfo,
   SecretOrigin,
@@ -29,7 +31,9 @@ export type {
   TunnelStateRow,
   UserDetail,
   UserPage,
+  UserQuery,
   UserRow,
+  UserSort,
   Verification,
 } from './bindings';
 

@@ -1,8 +1,11 @@
 //! `hooklab events | event | users | user`: read the database, also while `serve` runs.
 
 use hooklab_core::store::{
-    EventFilter, get_event, get_user, list_events, list_users, open_for_reading,
+    EventFilter, RowChange, UserQuery, get_event, get_user, list_events, list_users,
+    open_for_reading,
 };
+
+use serde_json::Value;
 
 use crate::args::{EventsArgs, UsersArgs};
 use crate::context::Context;
@@ -19,6 +22,7 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
         text: args.search,
         source: args.source,
         before: args.before,
+        after: None,
         limit: Some(args.limit),
     };
     let page = list_events(&conn, &filter).map_err(hooklab_core::store::StoreError::from)?;
@@ -78,6 +82,9 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
             s.delivery_count,
             time(s.last_delivery_at)
         );
+        for (n, d) in event.deliveries.iter().enumerate() {
+            println!("    #{}  {} UTC via {}", n + 1, time(d.at), d.source.code());
+        }
     }
     println!(
         "  request       {} {} → answered {}",
@@ -94,6 +101,9 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
     if let Some(hint) = &s.hint {
         println!("  hint          {hint}");
     }
+    if let Some(change) = &event.changed {
+        print_changed(change);
+    }
     println!("Headers");
     for (name, value) in &event.headers {
         println!("  {name}: {value}");
@@ -106,8 +116,11 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
 /// Lists users newest first.
 pub fn users(ctx: &Context, args: UsersArgs) -> Result<(), CliError> {
     let conn = open_for_reading(&ctx.db)?;
-    let page = list_users(&conn, args.search.as_deref(), args.before, args.limit)
-        .map_err(hooklab_core::store::StoreError::from)?;
+    let page = list_users(
+        &conn,
+        &UserQuery::newest(args.search.clone(), args.before, args.limit),
+    )
+    .map_err(hooklab_core::store::StoreError::from)?;
     if ctx.json {
         print_json(&page);
         return Ok(());
@@ -214,4 +227,39 @@ pub fn user(ctx: &Context, id: &str) -> Result<(), CliError> {
     let rows: Vec<Vec<String>> = detail.timeline.iter().map(event_line).collect();
     print_table(&EVENT_HEADER, &rows);
     Ok(())
+}
+
+/// The fields an applied event changed in the user and session rows, `before → after`.
+fn print_changed(change: &RowChange) {
+    println!("Changed");
+    let rows = [
+        (
+            "user",
+            to_value(&change.user_before),
+            to_value(&change.user_after),
+        ),
+        (
+            "session",
+            to_value(&change.session_before),
+            to_value(&change.session_after),
+        ),
+    ];
+    for (row, before, after) in rows {
+        let (Value::Object(b), Value::Object(a)) = (&before, &after) else {
+            if after.is_object() {
+                println!("  {row} row created");
+            }
+            continue;
+        };
+        for (field, new) in a.iter().filter(|(k, _)| *k != "seq") {
+            let old = b.get(field).unwrap_or(&Value::Null);
+            if old != new {
+                println!("  {row}.{field}: {old} → {new}");
+            }
+        }
+    }
+}
+
+fn to_value<T: serde::Serialize>(row: &Option<T>) -> Value {
+    serde_json::to_value(row).unwrap_or(Value::Null)
 }

@@ -15,7 +15,7 @@ pub(crate) fn settle(ledger: &Ledger<'_>, new: &NewEvent) -> rusqlite::Result<Re
         match new.capture.replay_of {
             // Svix retried a message already delivered: count it on the delivery.
             None => {
-                if let Some(summary) = ledger.bump_redelivery(id, new.capture.received_ms)? {
+                if let Some(summary) = ledger.bump_redelivery(id, new)? {
                     let duplicate = SyncOutcome::new(
                         SyncKind::Duplicate,
                         format!(

@@ -191,6 +191,17 @@ async fn list_events_text_matches_ids_paths_and_bodies() {
     assert!(ids(&h, text("alex%sample")).await.is_empty());
     assert!(ids(&h, text("alex_sample@")).await.is_empty());
     assert!(ids(&h, text("no such thing")).await.is_empty());
+
+    // What a live view asks when new rows arrive: matches above the newest row it has.
+    let since = |after: i64| EventFilter {
+        after: Some(after),
+        ..text(&s.b)
+    };
+    assert_eq!(
+        ids(&h, since(s.c_wrong_secret)).await,
+        newest_first(vec![s.missing_header, s.wrong_path])
+    );
+    assert!(ids(&h, since(s.wrong_path)).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

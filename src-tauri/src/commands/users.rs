@@ -1,21 +1,15 @@
 //! The synced users: a searchable page, and one user with sessions and timeline.
 
-use hooklab_core::store::{UserDetail, UserPage};
+use hooklab_core::store::{UserDetail, UserPage, UserQuery};
 use tauri::State;
 
 use crate::error::CommandResult;
 use crate::launch::AppState;
 
-/// One page of users, newest first.
+/// One page of users in the query's order.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn list_users(
-    state: State<'_, AppState>,
-    search: Option<String>,
-    before: Option<i64>,
-    limit: u32,
-) -> CommandResult<UserPage> {
-    let store = state.runtime.engine().store();
-    Ok(store.users(search, before, limit).await?)
+pub async fn list_users(state: State<'_, AppState>, query: UserQuery) -> CommandResult<UserPage> {
+    Ok(state.runtime.engine().store().users(query).await?)
 }
 
 /// One user with its sessions and timeline.

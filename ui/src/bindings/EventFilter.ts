@@ -30,6 +30,10 @@ source?: string | null,
  */
 before?: number | null, 
 /**
+ * Only events with an id above this one (what arrived since a row the viewer has).
+ */
+after?: number | null, 
+/**
  * Page size (default 50, at most 500).
  */
 limit?: number | null, };

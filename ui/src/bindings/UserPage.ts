@@ -6,7 +6,7 @@ import type { UserRow } from "./UserRow";
  */
 export type UserPage = { 
 /**
- * The users, newest first.
+ * The users, in the query's order.
  */
 items: Array<UserRow>, 
 /**

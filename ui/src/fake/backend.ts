@@ -17,6 +17,7 @@ import type {
   StatusReply,
   TestSendReply,
   TunnelState,
+  UserQuery,
 } from '../types';
 import { World, maskSecret, type Arrival } from './world';
 import { ksuid, one, rng, seedBulk, seedStory, type Actor } from './history';
@@ -369,7 +370,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     }),
     list_events: (a) => world.listEvents(a.filter as EventFilter),
     get_event: (a) => world.getEvent(String(a.key)),
-    list_users: (a) => world.listUsers(a.search as string | null, a.before as number | null, Number(a.limit)),
+    list_users: (a) => world.listUsers(a.query as UserQuery),
     get_user: (a) => world.getUser(String(a.id)),
     changes_since: (a) => world.changesSince(Number(a.cursor)),
     change_settings: (a) => changeSettings(a.change as SettingsChange),

@@ -11,9 +11,11 @@ import type {
   SyncKind,
   UserDetail,
   UserPage,
+  UserQuery,
   UserRow,
   Verification,
 } from '../types';
+import { compareUsers, userMatches } from '../stores/users.svelte';
 import { sampleObject } from './samples';
 import { GET_HINT, verificationHint, wrongPathHint } from './hints';
 
@@ -298,6 +300,7 @@ export class World {
     let i = Math.min(f.before ?? Infinity, this.events.length + 1) - 2;
     for (; i >= 0 && items.length <= limit; i--) {
       const e = this.events[i].s;
+      if (f.after != null && e.id <= f.after) break;
       if (f.event_type && e.event_type !== f.event_type) continue;
       if (f.source && e.source !== f.source) continue;
       if (f.user_id && e.user_id !== f.user_id) continue;
@@ -331,23 +334,19 @@ export class World {
       body_base64: null,
       replay_of: ev.replayOf,
       replays: ev.replays.map((r) => this.events[r - 1].s),
+      deliveries: [{ at: ev.s.received_at, source: ev.s.source, remote_addr: ev.s.remote_addr, svix_timestamp: ev.s.svix_timestamp }],
+      changed: null,
     };
   }
 
-  listUsers(search: string | null, before: number | null, limit: number): UserPage {
-    const needle = search?.trim().toLowerCase() ?? '';
-    const all = [...this.users.values()].sort((a, b) => b.seq - a.seq);
-    const items: UserRow[] = [];
-    for (const u of all) {
-      if (before !== null && u.seq >= before) continue;
-      if (needle && ![u.id, u.username, u.first_name, u.last_name, u.primary_phone, ...u.emails].some((v) => v?.toLowerCase().includes(needle)))
-        continue;
-      items.push(u);
-      if (items.length > limit) break;
-    }
-    const more = items.length > limit;
-    items.length = Math.min(items.length, limit);
-    return { items, next_cursor: more ? items[items.length - 1].seq : null };
+  listUsers(q: UserQuery): UserPage {
+    const sorted = [...this.users.values()]
+      .filter((u) => userMatches(u, q.search ?? ''))
+      .sort((a, b) => compareUsers(a, b, q.sort ?? 'seq', q.descending ?? false));
+    const from = q.before == null ? 0 : sorted.findIndex((u) => u.seq === q.before) + 1;
+    const limit = q.limit ?? 50;
+    const items = sorted.slice(from, from + limit);
+    return { items, next_cursor: sorted.length > from + limit ? items[items.length - 1].seq : null };
   }
 
   getUser(id: string): UserDetail | null {

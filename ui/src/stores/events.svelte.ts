@@ -28,7 +28,8 @@ export const NO_FILTER: LogFilter = { type: '', outcome: '', source: '', text: '
 
 const byId = (e: EventSummary) => e.id;
 
-/** Whether an event passes the filter (what the backend would answer, minus body text). */
+/** Whether an event passes the filter (what the backend would answer, minus body text: see
+ * `EventLog.upsert`). */
 export function matches(e: EventSummary, f: LogFilter): boolean {
   if (f.type && e.event_type !== f.type) return false;
   if (f.source && e.source !== f.source) return false;
@@ -162,7 +163,11 @@ export class EventLog {
     }
   }
 
-  /** Applies new or changed events: insert in id order, or update in place (redeliveries). */
+  /**
+   * Applies new or changed events: insert in id order, or update in place (redeliveries). With
+   * a search, events whose summary does not contain the text may still match inside the body,
+   * which only the backend can see: those are asked for by id range.
+   */
   upsert(events: EventSummary[]): void {
     if (events.length === 0) return;
     if (!this.loaded) {
@@ -179,6 +184,30 @@ export class EventLog {
     }
     const extra = upsertSorted(this.pinnedExtra, events, byId, false, () => false);
     if (extra) this.pinnedExtra = extra;
+    if (this.filter.text.trim()) {
+      const rest = { ...this.filter, text: '' };
+      const shown = new Set(this.items.map(byId));
+      const unsure = events.filter((e) => !shown.has(e.id) && matches(e, rest));
+      if (unsure.length) void this.searchBodies(unsure);
+    }
+  }
+
+  /** Asks the backend which of `unsure` (new events) match the search inside their bodies. */
+  private async searchBodies(unsure: EventSummary[]): Promise<void> {
+    const gen = this.generation;
+    const ids = unsure.map(byId);
+    const filter = { ...backendFilter(this.filter, Math.max(...ids) + 1), after: Math.min(...ids) - 1, limit: 500 };
+    try {
+      const page = await this.loader.list(filter);
+      if (gen !== this.generation || page.items.length === 0) return;
+      const before = this.items[0]?.id ?? 0;
+      const next = upsertSorted(this.items, page.items, byId, this.nextCursor === null, () => true);
+      if (!next) return;
+      this.items = next;
+      if ((next[0]?.id ?? 0) > before) this.headId = next[0].id;
+    } catch {
+      // The next reload shows them; a failed live search is not worth an error banner.
+    }
   }
 
   /** Hides every event received so far (pinned ones stay); new ones show as they arrive. */

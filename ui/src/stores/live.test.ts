@@ -1,9 +1,9 @@
 // Unit tests for the change-batch store: inserts, redelivery bumps in place, users upsert, reset,
 // paused buffering, filters, and pins surviving Clear.
 import { describe, expect, it, vi } from 'vitest';
-import type { ChangeBatch, EventFilter, EventSummary, UserRow } from '../types';
+import type { ChangeBatch, EventFilter, EventSummary, UserQuery, UserRow } from '../types';
 import { EventLog } from './events.svelte';
-import { UserTable } from './users.svelte';
+import { UserTable, compareUsers, userMatches } from './users.svelte';
 import { Live } from './live.svelte';
 import type { KeyValue } from './pins.svelte';
 
@@ -63,20 +63,27 @@ function memory(): KeyValue & { data: Map<string, string> } {
 
 /** A backend holding `events` (any order), answering pages newest first like list_events. */
 function backend(events: EventSummary[], users: UserRow[] = []) {
-  const db = { events: [...events], users: [...users] };
+  const db = { events: [...events], users: [...users], bodies: new Map<number, string>() };
+  const found = (e: EventSummary, text: string) =>
+    [e.svix_id, e.event_type, e.user_id, e.path, db.bodies.get(e.id)].some((h) => h?.includes(text));
   const list = vi.fn(async (f: EventFilter) => {
     const all = db.events
-      .filter((e) => (f.before == null || e.id < f.before) && (!f.event_type || e.event_type === f.event_type))
+      .filter((e) => (f.before == null || e.id < f.before) && (f.after == null || e.id > f.after))
+      .filter((e) => (!f.event_type || e.event_type === f.event_type) && (!f.text || found(e, f.text)))
       .sort((a, b) => b.id - a.id);
     const limit = f.limit ?? 50;
     const items = all.slice(0, limit);
     return { items, next_cursor: all.length > limit ? items[items.length - 1].id : null };
   });
   const one = vi.fn(async (id: number) => db.events.find((e) => e.id === id) ?? null);
-  const listUsers = vi.fn(async (_s: string | null, before: number | null, limit: number) => {
-    const all = db.users.filter((u) => before === null || u.seq < before).sort((a, b) => b.seq - a.seq);
-    const items = all.slice(0, limit);
-    return { items, next_cursor: all.length > limit ? items[items.length - 1].seq : null };
+  const listUsers = vi.fn(async (q: UserQuery) => {
+    const sorted = db.users
+      .filter((u) => userMatches(u, q.search ?? ''))
+      .sort((a, b) => compareUsers(a, b, q.sort ?? 'seq', q.descending ?? false));
+    const from = q.before == null ? 0 : sorted.findIndex((u) => u.seq === q.before) + 1;
+    const limit = q.limit ?? 50;
+    const items = sorted.slice(from, from + limit);
+    return { items, next_cursor: sorted.length > from + limit ? items[items.length - 1].seq : null };
   });
   return { db, list, one, listUsers };
 }
@@ -183,6 +190,63 @@ describe('Live.apply: users and sessions', () => {
     expect(live.tunnel).toMatchObject({ state: 'reconnecting', attempt: 2, retry_in_ms: 1500, last_error: 'refused' });
     live.apply(batch({ upto: 3, tunnel: { id: 3, at: 3, state: 'failed', url: null, detail: 'rejected\nCopy it again' } }));
     expect(live.tunnel).toMatchObject({ state: 'failed', error: 'rejected', hint: 'Copy it again' });
+  });
+});
+
+describe('live search', () => {
+  it('shows a new event that matches only inside its body, and not one that does not match', async () => {
+    const { b, log, live } = await setup([event(1), event(2)]);
+    b.db.bodies.set(2, 'ada@example.com');
+    await log.setFilter({ text: 'ada@example' });
+    expect(ids(log.rows)).toEqual([2]);
+    const hit = event(3);
+    const miss = event(4);
+    b.db.events.push(hit, miss);
+    b.db.bodies.set(3, '{"email":"ada@example.com"}');
+    b.db.bodies.set(4, '{"email":"bob@example.com"}');
+    live.apply(batch({ upto: 2, events: [hit, miss] }));
+    await vi.waitFor(() => expect(ids(log.rows)).toEqual([3, 2]));
+    expect(b.list).toHaveBeenLastCalledWith(expect.objectContaining({ text: 'ada@example', after: 2, before: 5 }));
+  });
+});
+
+describe('users sorted by the backend', () => {
+  const people = () => [
+    user(1, 'user_a', { username: 'mia' }),
+    user(2, 'user_b', { username: 'bob' }),
+    user(3, 'user_c', { username: null }),
+    user(4, 'user_d', { username: 'Zed' }),
+  ];
+  const names = (t: UserTable) => t.rows.map((u) => u.username);
+
+  it('asks the backend for the order and flips it on a second click, missing values last', async () => {
+    const { b, table } = await setup([], people());
+    await table.sortBy('username');
+    expect(b.listUsers).toHaveBeenLastCalledWith(expect.objectContaining({ sort: 'username', descending: false, before: null }));
+    expect(names(table)).toEqual(['bob', 'mia', 'Zed', null]);
+    await table.sortBy('username');
+    expect(names(table)).toEqual(['Zed', 'mia', 'bob', null]);
+    await table.newestFirst();
+    expect(table.rows.map((u) => u.seq)).toEqual([4, 3, 2, 1]);
+  });
+
+  it('moves a live-updated user to where its new value sorts, and places new users in order', async () => {
+    const { table, live } = await setup([], people());
+    await table.sortBy('username');
+    live.apply(batch({ upto: 1, users: [user(1, 'user_a', { username: 'aaron' }), user(5, 'user_e', { username: 'nina' })] }));
+    expect(names(table)).toEqual(['aaron', 'bob', 'nina', 'Zed', null]);
+  });
+
+  it('leaves a new user that sorts past the loaded pages to paging', async () => {
+    const many = Array.from({ length: 250 }, (_, i) => user(i + 1, `user_${i}`, { username: `u${String(i).padStart(3, '0')}` }));
+    const { table, live } = await setup([], many);
+    await table.sortBy('username');
+    expect(table.rows).toHaveLength(200);
+    expect(table.hasMore).toBe(true);
+    live.apply(batch({ upto: 1, users: [user(900, 'user_late', { username: 'zzz' }), user(901, 'user_early', { username: 'a' })] }));
+    expect(table.rows).toHaveLength(201);
+    expect(table.rows[0].id).toBe('user_early');
+    expect(table.rows.some((u) => u.id === 'user_late')).toBe(false);
   });
 });
 

@@ -1,27 +1,15 @@
-// The users table's state: search, pages loaded so far (newest first by seq), live upserts by id,
-// and a client-side sort over the loaded rows.
-import type { UserPage, UserRow } from '../types';
-import { upsertSorted } from './order';
+// The users table's state: search and order (both answered by the backend, so sorting covers
+// every user, not only the loaded pages), pages loaded so far, and live upserts placed where
+// the backend's order would put them.
+import type { UserPage, UserQuery, UserRow, UserSort } from '../types';
 
 export const USER_PAGE_SIZE = 200;
 
-export type UserSortKey =
-  | 'seq'
-  | 'id'
-  | 'primary_email'
-  | 'name'
-  | 'username'
-  | 'primary_phone'
-  | 'created_at'
-  | 'updated_at'
-  | 'last_sign_in_at'
-  | 'deleted_at';
+export type UserSortKey = UserSort;
 
 export interface UserLoader {
-  list(search: string | null, before: number | null, limit: number): Promise<UserPage>;
+  list(query: UserQuery): Promise<UserPage>;
 }
-
-const bySeq = (u: UserRow) => u.seq;
 
 /** Whether a user matches the search (id, emails, names, username, phone). */
 export function userMatches(u: UserRow, search: string): boolean {
@@ -31,10 +19,38 @@ export function userMatches(u: UserRow, search: string): boolean {
     .some((v) => v?.toLowerCase().includes(needle));
 }
 
-function sortValue(u: UserRow, key: UserSortKey): string | number | null {
-  if (key === 'name') return [u.first_name, u.last_name].filter(Boolean).join(' ') || null;
-  return u[key];
+/** The value a user sorts by, as the backend computes it (text case-insensitive). */
+export function sortValue(u: UserRow, key: UserSortKey): string | number | null {
+  switch (key) {
+    case 'seq':
+      return u.seq;
+    case 'name': {
+      const name = [u.first_name ?? '', u.last_name ?? ''].join(' ').trim().toLowerCase();
+      return name || null;
+    }
+    case 'primary_email':
+    case 'username':
+      return u[key]?.toLowerCase() ?? null;
+    default:
+      return u[key];
+  }
 }
+
+/** The backend's order: by value in the chosen direction, missing values last, then by seq. */
+export function compareUsers(a: UserRow, b: UserRow, key: UserSortKey, desc: boolean): number {
+  const x = sortValue(a, key);
+  const y = sortValue(b, key);
+  const dir = desc ? -1 : 1;
+  if (x !== y) {
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return (x < y ? -1 : 1) * dir;
+  }
+  return (a.seq - b.seq) * dir;
+}
+
+/** Text columns open A to Z; numbers and times open newest first. */
+const ASCENDING_FIRST: UserSortKey[] = ['id', 'primary_email', 'name', 'username', 'primary_phone'];
 
 export class UserTable {
   search = $state('');
@@ -51,36 +67,45 @@ export class UserTable {
 
   constructor(private loader: UserLoader) {}
 
-  /** Loaded rows in the chosen order (nulls last either way). */
-  rows = $derived.by((): UserRow[] => {
-    const key = this.sortKey;
-    if (key === 'seq' && this.sortDesc) return this.items;
-    const dir = this.sortDesc ? -1 : 1;
-    return this.items.slice().sort((a, b) => {
-      const x = sortValue(a, key);
-      const y = sortValue(b, key);
-      if (x === y) return b.seq - a.seq;
-      if (x === null) return 1;
-      if (y === null) return -1;
-      return (x < y ? -1 : 1) * dir;
-    });
-  });
+  /** Loaded rows, in the backend's order. */
+  get rows(): UserRow[] {
+    return this.items;
+  }
 
   get hasMore(): boolean {
     return this.nextCursor !== null;
   }
 
-  sortBy(key: UserSortKey): void {
+  /** Sorts by `key` (again: flips the direction) and reloads from the first page. */
+  sortBy(key: UserSortKey): Promise<void> {
     if (this.sortKey === key) this.sortDesc = !this.sortDesc;
     else {
       this.sortKey = key;
-      this.sortDesc = key !== 'id' && key !== 'primary_email' && key !== 'name' && key !== 'username';
+      this.sortDesc = !ASCENDING_FIRST.includes(key);
     }
+    return this.reload();
+  }
+
+  /** Back to the default order, newest first. */
+  newestFirst(): Promise<void> {
+    this.sortKey = 'seq';
+    this.sortDesc = true;
+    return this.reload();
   }
 
   setSearch(search: string): Promise<void> {
     this.search = search;
     return this.reload();
+  }
+
+  private query(before: number | null): UserQuery {
+    return {
+      search: this.search.trim() || null,
+      sort: this.sortKey,
+      descending: this.sortDesc,
+      before,
+      limit: USER_PAGE_SIZE,
+    };
   }
 
   async reload(): Promise<void> {
@@ -90,7 +115,7 @@ export class UserTable {
     this.error = null;
     this.pending = [];
     try {
-      const page = await this.loader.list(this.search.trim() || null, null, USER_PAGE_SIZE);
+      const page = await this.loader.list(this.query(null));
       if (gen !== this.generation) return;
       this.items = page.items;
       this.nextCursor = page.next_cursor;
@@ -110,36 +135,51 @@ export class UserTable {
     const gen = this.generation;
     this.loading = true;
     try {
-      const page = await this.loader.list(this.search.trim() || null, this.nextCursor, USER_PAGE_SIZE);
+      const page = await this.loader.list(this.query(this.nextCursor));
       if (gen !== this.generation) return;
-      const last = this.items.at(-1)?.seq ?? Infinity;
-      this.items = this.items.concat(page.items.filter((u) => u.seq < last));
+      const have = new Set(this.items.map((u) => u.id));
+      this.items = this.items.concat(page.items.filter((u) => !have.has(u.id)));
       this.nextCursor = page.next_cursor;
+    } catch (e) {
+      if (gen === this.generation) this.error = (e as { message?: string }).message ?? String(e);
     } finally {
       if (gen === this.generation) this.loading = false;
     }
   }
 
-  /** Applies changed user rows: replaced in place by id, new ones inserted by seq. */
+  /**
+   * Applies changed user rows: each is taken out and put back where the order places it (an
+   * update can move it), new ones only when they match the search. A row that sorts after the
+   * last loaded one waits for paging, unless everything is loaded.
+   */
   upsert(users: UserRow[]): void {
     if (users.length === 0) return;
     if (!this.loaded) {
       this.pending.push(users);
       return;
     }
-    let items = this.items;
-    const fresh: UserRow[] = [];
+    const key = this.sortKey;
+    const desc = this.sortDesc;
+    const complete = this.nextCursor === null;
+    const items = this.items.slice();
+    let touched = false;
     for (const u of users) {
       const at = items.findIndex((x) => x.id === u.id);
       if (at >= 0) {
-        if (items === this.items) items = items.slice();
-        items[at] = u;
-      } else fresh.push(u);
+        items.splice(at, 1);
+        touched = true;
+      } else if (!userMatches(u, this.search)) continue;
+      let lo = 0;
+      let hi = items.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareUsers(items[mid], u, key, desc) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === items.length && !complete && items.length > 0) continue;
+      items.splice(lo, 0, u);
+      touched = true;
     }
-    const next = upsertSorted(items, fresh, bySeq, this.nextCursor === null, (u) =>
-      userMatches(u, this.search),
-    );
-    if (next) items = next;
-    if (items !== this.items) this.items = items;
+    if (touched) this.items = items;
   }
 }

@@ -7,6 +7,8 @@ use base64::Engine as _;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::deliveries::{DeliveryAttempt, deliveries_of};
+use super::row_change::{RowChange, row_change};
 use super::user_index::ids_about_user;
 use crate::capture::{Source, decode_headers};
 use crate::sync::SyncKind;
@@ -79,6 +81,10 @@ pub struct EventDetail {
     pub replay_of: Option<i64>,
     /// Replays of this event, oldest first.
     pub replays: Vec<EventSummary>,
+    /// Every delivery of the message, oldest first (the first is this row's).
+    pub deliveries: Vec<DeliveryAttempt>,
+    /// The user and session rows before and after, when this event was applied.
+    pub changed: Option<RowChange>,
 }
 
 impl EventDetail {
@@ -117,6 +123,11 @@ struct EventDetailJson<'a> {
     replay_of: Option<i64>,
     /// Replays of this event, oldest first.
     replays: &'a [EventSummary],
+    /// Every delivery of the message, oldest first (the first is this row's; databases from
+    /// before Hooklab kept them may list fewer than `delivery_count`).
+    deliveries: &'a [DeliveryAttempt],
+    /// The user and session rows before and after, when this event was applied.
+    changed: Option<&'a RowChange>,
 }
 
 impl Serialize for EventDetail {
@@ -136,6 +147,8 @@ impl Serialize for EventDetail {
             body_base64,
             replay_of: self.replay_of,
             replays: &self.replays,
+            deliveries: &self.deliveries,
+            changed: self.changed.as_ref(),
         }
         .serialize(serializer)
     }
@@ -159,6 +172,9 @@ pub struct EventFilter {
     pub source: Option<String>,
     /// Only events with an id below this cursor (the previous page's `next_cursor`).
     pub before: Option<i64>,
+    /// Only events with an id above this one (what arrived since a row the viewer has).
+    #[serde(default)]
+    pub after: Option<i64>,
     /// Page size (default 50, at most 500).
     pub limit: Option<u32>,
 }
@@ -215,7 +231,8 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
     };
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM events WHERE {about_user} \
-         (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR event_type = ?2) \
+         (?1 IS NULL OR id < ?1) AND (?8 IS NULL OR id > ?8) \
+         AND (?2 IS NULL OR event_type = ?2) \
          AND (?4 IS NULL OR verification = ?4 OR sync = ?4 \
               OR (?4 = 'failed' AND verification <> 'verified') \
               OR (?4 = 'duplicate' AND delivery_count > 1)) \
@@ -236,6 +253,7 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
                 text,
                 i64::from(limit) + 1,
                 filter.source,
+                filter.after,
             ],
             summary_from_row,
         )?
@@ -302,6 +320,8 @@ fn detail_where(
         .query_row([id], |r| r.get(0))
         .optional()?;
     detail.replays = replays_of(conn, id)?;
+    detail.deliveries = deliveries_of(conn, &detail.summary)?;
+    detail.changed = row_change(conn, &detail.summary)?;
     Ok(Some(detail))
 }
 
@@ -332,6 +352,8 @@ fn detail_row(
                 raw_headers,
                 replay_of: None,
                 replays: Vec::new(),
+                deliveries: Vec::new(),
+                changed: None,
             })
         })
         .optional()

@@ -143,15 +143,29 @@ impl<'c> Ledger<'c> {
         Ok(())
     }
 
-    /// Bumps the delivery of `svix_id` (its first verified row) as redelivered at `now_ms`.
+    /// Bumps the delivery of `svix_id` (its first verified row) with `new`, a redelivery of it,
+    /// and records when and how this attempt arrived.
     pub(crate) fn bump_redelivery(
         &self,
         svix_id: &str,
-        now_ms: i64,
+        new: &NewEvent,
     ) -> rusqlite::Result<Option<EventSummary>> {
         let Some(id) = self.delivery_id(svix_id)? else {
             return Ok(None);
         };
+        let now_ms = new.capture.received_ms;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO redeliveries (event_id, at, source, remote_addr, svix_timestamp) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                id,
+                now_ms,
+                new.capture.source.code(),
+                new.remote_addr,
+                new.svix_timestamp
+            ])?;
         let summary = self
             .conn
             .prepare_cached(&format!(
@@ -257,7 +271,7 @@ impl<'c> Ledger<'c> {
     }
 }
 
-fn load_known(conn: &Connection, event: &ClerkEvent) -> rusqlite::Result<Known> {
+pub(crate) fn load_known(conn: &Connection, event: &ClerkEvent) -> rusqlite::Result<Known> {
     let mut known = Known::default();
     if let Some(user_id) = event.user_id() {
         known.user = conn
@@ -354,7 +368,11 @@ fn insert_event(
     })
 }
 
-fn apply(conn: &Connection, decision: Decision, event_id: i64) -> rusqlite::Result<Option<String>> {
+pub(crate) fn apply(
+    conn: &Connection,
+    decision: Decision,
+    event_id: i64,
+) -> rusqlite::Result<Option<String>> {
     match decision {
         Decision::Skip(_) => Ok(None),
         Decision::UpsertUser(u) => {

@@ -10,10 +10,18 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_tunnel.sql"),
     include_str!("../../migrations/0003_changes.sql"),
+    include_str!("../../migrations/0004_redeliveries.sql"),
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
+/// Creates the whole schema on an empty scratch connection (an in-memory database).
+pub(crate) fn create_schema(conn: &Connection) -> rusqlite::Result<()> {
+    MIGRATIONS
+        .iter()
+        .try_for_each(|sql| conn.execute_batch(sql))
+}
 
 /// Applies every migration the database lacks.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -4,12 +4,14 @@
 mod changes;
 mod checkpoint;
 mod connection;
+mod deliveries;
 mod downtime;
 mod errors;
 mod events;
 mod ledger;
 mod migrate;
 mod queries;
+mod row_change;
 mod tunnel;
 mod user_index;
 mod users;
@@ -26,6 +28,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use changes::{CHANGES_KEPT, ChangeBatch, MAX_CHANGES_PER_BATCH, changes_since, latest_change};
 pub use connection::{BUSY_TIMEOUT, Synchronous};
+pub use deliveries::DeliveryAttempt;
 pub use downtime::{Downtime, last_downtime};
 pub use errors::StoreError;
 pub use events::{
@@ -34,11 +37,15 @@ pub use events::{
 pub(crate) use ledger::Ledger;
 pub use ledger::{NewEvent, Recorded};
 pub use migrate::SCHEMA_VERSION;
+pub use row_change::RowChange;
 pub use tunnel::{
     TUNNEL_STATES_KEPT, TunnelStateRow, latest_tunnel_state, list_tunnel_states,
     record_tunnel_state,
 };
-pub use users::{SessionRow, UserDetail, UserPage, UserRow, count_users, get_user, list_users};
+pub use users::{
+    SessionRow, UserDetail, UserPage, UserQuery, UserRow, UserSort, count_users, get_user,
+    list_users,
+};
 
 use crate::alarm::AlarmSink;
 use writer::{Job, WriterParts};

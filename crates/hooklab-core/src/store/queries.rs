@@ -3,7 +3,7 @@
 
 use super::{
     ChangeBatch, EventDetail, EventFilter, EventPage, Store, StoreError, TunnelStateRow,
-    UserDetail, UserPage, changes, events, tunnel, users,
+    UserDetail, UserPage, UserQuery, changes, events, tunnel, users,
 };
 
 impl Store {
@@ -18,15 +18,9 @@ impl Store {
         self.read(move |c| events::get_event(c, &key)).await
     }
 
-    /// One page of users, newest first; `search` matches ids, emails, phone, names.
-    pub async fn users(
-        &self,
-        search: Option<String>,
-        before: Option<i64>,
-        limit: u32,
-    ) -> Result<UserPage, StoreError> {
-        self.read(move |c| users::list_users(c, search.as_deref(), before, limit))
-            .await
+    /// One page of users in the query's order; `search` matches ids, emails, phone, names.
+    pub async fn users(&self, query: UserQuery) -> Result<UserPage, StoreError> {
+        self.read(move |c| users::list_users(c, &query)).await
     }
 
     /// One user with sessions and timeline.

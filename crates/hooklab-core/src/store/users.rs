@@ -2,7 +2,7 @@
 //! the timeline of events about it.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::events::{EventSummary, SUMMARY_COLUMNS, escape_like, page, summary_from_row};
 use super::user_index::ids_about_user;
@@ -77,7 +77,7 @@ pub struct UserDetail {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserPage {
-    /// The users, newest first.
+    /// The users, in the query's order.
     pub items: Vec<UserRow>,
     /// Pass as `before` for the next page.
     pub next_cursor: Option<i64>,
@@ -122,26 +122,125 @@ pub(crate) fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     })
 }
 
-/// Lists users newest first; `search` matches id, emails, phone, username and names.
-pub fn list_users(
-    conn: &Connection,
-    search: Option<&str>,
-    before: Option<i64>,
-    limit: u32,
-) -> rusqlite::Result<UserPage> {
-    let limit = limit.clamp(1, 500);
-    let pattern = search.map(|s| format!("%{}%", escape_like(s)));
+/// The orders the users table offers; every one pages by cursor and puts missing values last.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum UserSort {
+    /// The order users were first seen.
+    #[default]
+    Seq,
+    /// `user_…` id.
+    Id,
+    /// Primary email address (case-insensitive).
+    PrimaryEmail,
+    /// First and last name (case-insensitive).
+    Name,
+    /// Username (case-insensitive).
+    Username,
+    /// Primary phone number.
+    PrimaryPhone,
+    /// Created in Clerk.
+    CreatedAt,
+    /// Updated in Clerk.
+    UpdatedAt,
+    /// Last sign-in.
+    LastSignInAt,
+    /// Deleted (tombstones).
+    DeletedAt,
+}
+
+impl UserSort {
+    /// The column expression sorted on (NULL when the user has no value).
+    fn column(self) -> &'static str {
+        match self {
+            Self::Seq => "rowid",
+            Self::Id => "id",
+            Self::PrimaryEmail => "lower(primary_email)",
+            Self::Name => {
+                "nullif(lower(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))), '')"
+            }
+            Self::Username => "lower(username)",
+            Self::PrimaryPhone => "primary_phone",
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::LastSignInAt => "last_sign_in_at",
+            Self::DeletedAt => "deleted_at",
+        }
+    }
+
+    /// The sort key: the column with NULL replaced by a value that sorts after every value in
+    /// the chosen direction (SQLite orders integers < text < blobs), so keyset paging works.
+    fn key(self, descending: bool) -> String {
+        let last = if descending {
+            "-9223372036854775808"
+        } else {
+            "X'FF'"
+        };
+        format!("coalesce({}, {last})", self.column())
+    }
+}
+
+/// What the users table asks for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields = nullable))]
+pub struct UserQuery {
+    /// Substring of the id, any email, phone, username or name.
+    pub search: Option<String>,
+    /// The order (default: first seen).
+    #[serde(default)]
+    pub sort: UserSort,
+    /// Largest first (default for `seq`; missing values stay last either way).
+    #[serde(default)]
+    pub descending: bool,
+    /// The previous page's `next_cursor`.
+    pub before: Option<i64>,
+    /// Page size (default 50, at most 500).
+    pub limit: Option<u32>,
+}
+
+impl UserQuery {
+    /// Newest first, like the table opens.
+    pub fn newest(search: Option<String>, before: Option<i64>, limit: u32) -> Self {
+        Self {
+            search,
+            sort: UserSort::Seq,
+            descending: true,
+            before,
+            limit: Some(limit),
+        }
+    }
+}
+
+/// Lists users in the query's order; `search` matches id, emails, phone, username and names.
+/// Pages continue after the cursor row's current sort key (a keyset, so live inserts never
+/// shift a page).
+pub fn list_users(conn: &Connection, query: &UserQuery) -> rusqlite::Result<UserPage> {
+    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let pattern = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("%{}%", escape_like(s)));
+    let key = query.sort.key(query.descending);
+    let (op, dir) = if query.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE (?1 IS NULL OR rowid < ?1) AND (?2 IS NULL \
+        "SELECT {USER_COLUMNS} FROM users WHERE (?1 IS NULL OR ({key}, rowid) {op} \
+         ((SELECT {key} FROM users WHERE rowid = ?1), ?1)) AND (?2 IS NULL \
          OR id LIKE ?2 ESCAPE '\\' OR emails LIKE ?2 ESCAPE '\\' \
          OR primary_phone LIKE ?2 ESCAPE '\\' OR username LIKE ?2 ESCAPE '\\' \
          OR (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) LIKE ?2 ESCAPE '\\') \
-         ORDER BY rowid DESC LIMIT ?3"
+         ORDER BY {key} {dir}, rowid {dir} LIMIT ?3"
     );
     let items = conn
         .prepare_cached(&sql)?
         .query_map(
-            params![before, pattern, i64::from(limit) + 1],
+            params![query.before, pattern, i64::from(limit) + 1],
             user_from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -16,7 +16,7 @@ use hooklab_core::fixtures::{Prepared, find, prepare};
 use hooklab_core::secret::{Secret, SecretOrigin};
 use hooklab_core::send::{Delivery, SignOptions, sign, sign_as};
 use hooklab_core::store::{
-    EventDetail, EventFilter, EventPage, EventSummary, UserDetail, UserPage,
+    EventDetail, EventFilter, EventPage, EventSummary, UserDetail, UserPage, UserQuery,
 };
 use hooklab_core::{Engine, EngineConfig};
 use http::HeaderMap;
@@ -340,10 +340,10 @@ impl Harness {
 
     /// The user list, optionally searched.
     pub async fn users(&self, search: Option<&str>) -> UserPage {
-        let query = self
-            .engine
-            .store()
-            .users(search.map(str::to_owned), None, 500);
+        let query =
+            self.engine
+                .store()
+                .users(UserQuery::newest(search.map(str::to_owned), None, 500));
         within("list_users", query).await.expect("list_users")
     }
 

@@ -1,0 +1,116 @@
+//! What an event's detail tells about its history: every delivery of a redelivered message,
+//! and the user (and session) rows before and after the event, as the writer left them.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
+
+mod common;
+
+use common::{Harness, SECRET, fixture, now_ms, redelivery, signed, user_of};
+use hooklab_core::capture::Source;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivered_message_lists_every_delivery_oldest_first() {
+    let h = Harness::start().await;
+    let created = fixture("user.created", None, now_ms());
+    let first = signed(created.body.clone());
+    let id = h.deliver(&first).await.id();
+    let once = h.event(id).await;
+    assert_eq!(once.deliveries.len(), 1);
+    assert_eq!(once.deliveries[0].at, once.summary.received_at);
+
+    for _ in 0..2 {
+        let again = h.deliver(&redelivery(&first, SECRET)).await;
+        assert_eq!(again.id(), id, "a redelivery is counted on the delivery");
+    }
+    let detail = h.event(id).await;
+    assert_eq!(detail.summary.delivery_count, 3);
+    assert_eq!(detail.deliveries.len(), 3, "{:?}", detail.deliveries);
+    assert!(
+        detail.deliveries.windows(2).all(|w| w[0].at <= w[1].at),
+        "oldest first: {:?}",
+        detail.deliveries
+    );
+    assert!(detail.deliveries.iter().all(|d| {
+        d.source == Source::Local
+            && d.remote_addr
+                .as_deref()
+                .is_some_and(|a| a.starts_with("127.0.0.1:"))
+            && d.svix_timestamp.is_some()
+    }));
+    let json = serde_json::to_value(&detail).unwrap();
+    assert_eq!(json["deliveries"].as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_shows_the_user_row_before_and_after_it() {
+    let h = Harness::start().await;
+    let start = now_ms() - 60_000;
+    let created = fixture("user.created", None, start);
+    let user = user_of(&created);
+    let created_id = h.deliver(&signed(created.body)).await.id();
+    let mut updated: serde_json::Value =
+        serde_json::from_str(&fixture("user.updated", Some(&user), start + 10_000).body).unwrap();
+    updated["data"]["username"] = "renamed_in_test".into();
+    let updated_id = h.deliver(&signed(updated.to_string())).await.id();
+
+    let first = h
+        .event(created_id)
+        .await
+        .changed
+        .expect("the create changed a row");
+    assert_eq!(first.user_before, None, "no row before user.created");
+    assert_eq!(
+        first.user_after.as_ref().map(|u| u.id.as_str()),
+        Some(user.as_str())
+    );
+
+    let change = h
+        .event(updated_id)
+        .await
+        .changed
+        .expect("the update changed a row");
+    let before = change.user_before.expect("a row before the update");
+    let after = change.user_after.expect("a row after the update");
+    assert_eq!(before.last_event_id, created_id);
+    assert_eq!(after.last_event_id, updated_id);
+    assert_ne!(before.username.as_deref(), Some("renamed_in_test"));
+    assert_eq!(after.username.as_deref(), Some("renamed_in_test"));
+    let stored = h.existing_user(&user).await.user;
+    assert_eq!(
+        (after.username, after.updated_at, after.emails),
+        (stored.username, stored.updated_at, stored.emails),
+        "the rebuilt row is the stored one"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_moves_last_sign_in_and_a_stale_event_changed_nothing() {
+    let h = Harness::start().await;
+    let start = now_ms() - 120_000;
+    let created = fixture("user.created", None, start);
+    let user = user_of(&created);
+    let stale_later = fixture("user.created", Some(&user), start - 30_000);
+    h.deliver(&signed(created.body)).await;
+    let session = fixture("session.created", Some(&user), start + 60_000);
+    let session_id = h.deliver(&signed(session.body)).await.id();
+    let stale_id = h.deliver(&signed(stale_later.body)).await.id();
+
+    let change = h
+        .event(session_id)
+        .await
+        .changed
+        .expect("the sign-in changed rows");
+    assert_eq!(change.session_before, None);
+    let after = change.session_after.expect("the session row");
+    assert_eq!(after.user_id, user);
+    let moved = change.user_after.and_then(|u| u.last_sign_in_at);
+    assert!(
+        moved > change.user_before.and_then(|u| u.last_sign_in_at),
+        "last sign-in moved forward"
+    );
+    assert_eq!(moved, h.existing_user(&user).await.user.last_sign_in_at);
+
+    let stale = h.event(stale_id).await;
+    assert_eq!(stale.summary.sync.code(), "stale");
+    assert!(stale.changed.is_none(), "a stale event changed nothing");
+}
