@@ -7,7 +7,7 @@ use hooklab_core::tunnel::{AUTHTOKEN_ENV, DOMAIN_ENV};
 use crate::args::ConfigCommand;
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::print_json;
+use crate::output::{print_json, say};
 
 /// Runs one `config` subcommand. Every change is validated like the desktop app's Settings
 /// screen does it; a running `hooklab serve` or app applies it within a second.
@@ -68,10 +68,10 @@ fn show(ctx: &Context) {
         }));
         return;
     }
-    println!("settings file  {}", ctx.settings_path.display());
-    println!("database       {}", ctx.db.display());
+    say!("settings file  {}", ctx.settings_path.display());
+    say!("database       {}", ctx.db.display());
     let masked: Vec<String> = s.secrets.iter().map(|v| mask(v)).collect();
-    println!(
+    say!(
         "secrets        {}",
         if masked.is_empty() {
             "none".to_owned()
@@ -80,26 +80,26 @@ fn show(ctx: &Context) {
         }
     );
     if let Some(name) = env_secret {
-        println!("               ({name} is set and wins over the file)");
+        say!("               ({name} is set and wins over the file)");
     }
-    println!("webhook path   {}", ctx.webhook_path(None));
-    println!("port           {}", ctx.port(None));
-    println!(
+    say!("webhook path   {}", ctx.webhook_path(None));
+    say!("port           {}", ctx.port(None));
+    say!(
         "ngrok token    {}",
         s.ngrok_authtoken
             .as_deref()
             .map_or_else(|| "none".to_owned(), mask)
     );
-    println!(
+    say!(
         "ngrok domain   {}",
         s.ngrok_domain
             .as_deref()
             .unwrap_or("none (ngrok assigns one)")
     );
     for name in ngrok_env {
-        println!("               ({name} is set and wins over the file)");
+        say!("               ({name} is set and wins over the file)");
     }
     if let Some(url) = &s.last_public_url {
-        println!("last URL       {url}");
+        say!("last URL       {url}");
     }
 }

@@ -1,12 +1,79 @@
-//! Text and JSON output shared by the commands: times, column tables, outcome labels.
+//! Text and JSON output shared by the commands: every line goes through `say!`, which shows
+//! control characters escaped (text from requests must not forge log lines or drive the
+//! terminal) and exits quietly when stdout is closed (`hooklab events | head`). Also times,
+//! column tables and outcome labels.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 use hooklab_core::store::EventSummary;
 use serde::Serialize;
 
-/// Prints a value as one line of JSON.
+/// Prints one line of text (formatted like `println!`) with control characters escaped.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::emit(&format!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// Prints one line with control characters escaped.
+pub fn emit(line: &str) {
+    write_line(&printable(line));
+}
+
+/// Prints multi-line text (a body) line by line, each escaped.
+pub fn emit_block(text: &str) {
+    for line in text.lines() {
+        emit(line);
+    }
+}
+
+/// Writes a line to stdout; a closed stdout ends the process quietly, as for other CLI tools.
+fn write_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}")
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// `text` with control characters and bidirectional overrides shown as escapes (`\n`,
+/// `\x1b`, `\u{202e}`), so a request cannot start a new line, move the cursor or reorder
+/// what the terminal shows.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) && u32::from(c) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:04x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Prints a value as one line of JSON (serde escapes control characters inside strings).
 pub fn print_json<T: Serialize>(value: &T) {
     match serde_json::to_string(value) {
-        Ok(text) => println!("{text}"),
+        Ok(text) => write_line(&text),
         Err(e) => eprintln!("error: cannot encode output: {e}"),
     }
 }
@@ -48,7 +115,7 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        emit(padded.join("  ").trim_end());
     };
     line(header.iter().map(|h| (*h).to_owned()).collect());
     for row in rows {
@@ -90,5 +157,25 @@ pub fn sync_label(e: &EventSummary) -> String {
         format!("{} ×{}", e.sync.code(), e.delivery_count)
     } else {
         e.sync.code().to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_and_bidi_overrides_are_shown_escaped() {
+        assert_eq!(printable("user.created"), "user.created");
+        assert_eq!(
+            printable("x\n12:00  200  user.created verified"),
+            "x\\n12:00  200  user.created verified"
+        );
+        assert_eq!(
+            printable("\u{1b}[2J\u{1b}]0;owned\u{7}"),
+            "\\x1b[2J\\x1b]0;owned\\x07"
+        );
+        assert_eq!(printable("a\u{202e}b\u{9b}c"), "a\\u{202e}b\\u{009b}c");
+        assert_eq!(printable("tab\there é"), "tab\\there é");
     }
 }

@@ -10,7 +10,9 @@ use serde_json::Value;
 use crate::args::{EventsArgs, UsersArgs};
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::{EVENT_HEADER, event_line, fit, opt_time, print_json, print_table, time};
+use crate::output::{
+    EVENT_HEADER, emit_block, event_line, fit, opt_time, print_json, print_table, say, time,
+};
 
 /// Lists events newest first.
 pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
@@ -31,13 +33,13 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
         return Ok(());
     }
     if page.items.is_empty() {
-        println!("No events match. Send one with `hooklab send user.created`.");
+        say!("No events match. Send one with `hooklab send user.created`.");
         return Ok(());
     }
     let rows: Vec<Vec<String>> = page.items.iter().map(event_line).collect();
     print_table(&EVENT_HEADER, &rows);
     if let Some(cursor) = page.next_cursor {
-        println!("… more: --before {cursor}");
+        say!("… more: --before {cursor}");
     }
     Ok(())
 }
@@ -57,7 +59,7 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
         return Ok(());
     }
     let s = &event.summary;
-    println!(
+    say!(
         "Event {}  {}  {}",
         s.id,
         s.svix_id.as_deref().unwrap_or("(no svix-id)"),
@@ -67,7 +69,7 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
             (None, _) => "(not a Clerk event)".to_owned(),
         }
     );
-    println!(
+    say!(
         "  received      {} UTC via {:?}{}",
         time(s.received_at),
         s.source,
@@ -77,18 +79,20 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
             .unwrap_or_default()
     );
     if s.delivery_count > 1 {
-        println!(
+        say!(
             "  deliveries    {} (latest {} UTC)",
             s.delivery_count,
             time(s.last_delivery_at)
         );
         for (n, d) in event.deliveries.iter().enumerate() {
-            println!("    #{}  {} UTC via {}", n + 1, time(d.at), d.source.code());
+            say!("    #{}  {} UTC via {}", n + 1, time(d.at), d.source.code());
         }
     }
-    println!(
+    say!(
         "  request       {} {} → answered {}",
-        s.method, s.path, s.status
+        s.method,
+        s.path,
+        s.status
     );
     let verification = match &event.verification_detail {
         hooklab_core::verify::Verification::Verified { secret, origin, .. } => {
@@ -96,20 +100,20 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
         }
         other => other.code().to_owned(),
     };
-    println!("  verification  {verification}");
-    println!("  sync          {}: {}", s.sync.code(), s.sync_detail);
+    say!("  verification  {verification}");
+    say!("  sync          {}: {}", s.sync.code(), s.sync_detail);
     if let Some(hint) = &s.hint {
-        println!("  hint          {hint}");
+        say!("  hint          {hint}");
     }
     if let Some(change) = &event.changed {
         print_changed(change);
     }
-    println!("Headers");
+    say!("Headers");
     for (name, value) in &event.headers {
-        println!("  {name}: {value}");
+        say!("  {name}: {value}");
     }
-    println!("Body ({} bytes)", s.body_size);
-    println!("{}", event.body_pretty());
+    say!("Body ({} bytes)", s.body_size);
+    emit_block(&event.body_pretty());
     Ok(())
 }
 
@@ -126,7 +130,7 @@ pub fn users(ctx: &Context, args: UsersArgs) -> Result<(), CliError> {
         return Ok(());
     }
     if page.items.is_empty() {
-        println!("No users yet. They appear when user.created / user.updated events are verified.");
+        say!("No users yet. They appear when user.created / user.updated events are verified.");
         return Ok(());
     }
     let rows: Vec<Vec<String>> = page
@@ -166,7 +170,7 @@ pub fn users(ctx: &Context, args: UsersArgs) -> Result<(), CliError> {
         &rows,
     );
     if let Some(cursor) = page.next_cursor {
-        println!("… more: --before {cursor}");
+        say!("… more: --before {cursor}");
     }
     Ok(())
 }
@@ -185,14 +189,14 @@ pub fn user(ctx: &Context, id: &str) -> Result<(), CliError> {
         return Ok(());
     }
     let u = &detail.user;
-    println!("User {}", u.id);
+    say!("User {}", u.id);
     if let Some(at) = u.deleted_at {
-        println!(
+        say!(
             "  DELETED at {} UTC (tombstone: later events cannot bring it back)",
             time(at)
         );
     }
-    println!(
+    say!(
         "  emails        {}",
         if u.emails.is_empty() {
             "-".to_owned()
@@ -200,30 +204,30 @@ pub fn user(ctx: &Context, id: &str) -> Result<(), CliError> {
             u.emails.join(", ")
         }
     );
-    println!(
+    say!(
         "  phone         {}",
         u.primary_phone.as_deref().unwrap_or("-")
     );
-    println!("  username      {}", u.username.as_deref().unwrap_or("-"));
-    println!(
+    say!("  username      {}", u.username.as_deref().unwrap_or("-"));
+    say!(
         "  name          {} {}",
         u.first_name.as_deref().unwrap_or(""),
         u.last_name.as_deref().unwrap_or("")
     );
-    println!("  created       {}", opt_time(u.created_at));
-    println!("  updated       {}", opt_time(u.updated_at));
-    println!("  last sign-in  {}", opt_time(u.last_sign_in_at));
-    println!("  metadata      {}", u.public_metadata);
-    println!("Sessions ({})", detail.sessions.len());
+    say!("  created       {}", opt_time(u.created_at));
+    say!("  updated       {}", opt_time(u.updated_at));
+    say!("  last sign-in  {}", opt_time(u.last_sign_in_at));
+    say!("  metadata      {}", u.public_metadata);
+    say!("Sessions ({})", detail.sessions.len());
     for s in &detail.sessions {
-        println!(
+        say!(
             "  {}  {}  signed in {}",
             s.id,
             s.status.as_deref().unwrap_or("-"),
             opt_time(s.created_at)
         );
     }
-    println!("Timeline");
+    say!("Timeline");
     let rows: Vec<Vec<String>> = detail.timeline.iter().map(event_line).collect();
     print_table(&EVENT_HEADER, &rows);
     Ok(())
@@ -231,7 +235,7 @@ pub fn user(ctx: &Context, id: &str) -> Result<(), CliError> {
 
 /// The fields an applied event changed in the user and session rows, `before → after`.
 fn print_changed(change: &RowChange) {
-    println!("Changed");
+    say!("Changed");
     let rows = [
         (
             "user",
@@ -247,14 +251,14 @@ fn print_changed(change: &RowChange) {
     for (row, before, after) in rows {
         let (Value::Object(b), Value::Object(a)) = (&before, &after) else {
             if after.is_object() {
-                println!("  {row} row created");
+                say!("  {row} row created");
             }
             continue;
         };
         for (field, new) in a.iter().filter(|(k, _)| *k != "seq") {
             let old = b.get(field).unwrap_or(&Value::Null);
             if old != new {
-                println!("  {row}.{field}: {old} → {new}");
+                say!("  {row}.{field}: {old} → {new}");
             }
         }
     }

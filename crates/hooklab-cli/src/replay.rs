@@ -9,7 +9,7 @@ use hooklab_core::store::{EventSummary, open_for_reading};
 use crate::args::ReplayArgs;
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::print_json;
+use crate::output::{print_json, say};
 
 /// Resends one event; fails (exit 1) when the resend was not accepted.
 pub async fn run(ctx: Context, args: ReplayArgs) -> Result<(), CliError> {
@@ -74,21 +74,21 @@ fn print_outcome(outcome: &ReplayOutcome, target: &Target, signing: Signing) {
         Signing::ReSigned { new_id: false } => "re-signed now, same svix-id".to_owned(),
         Signing::ReSigned { new_id: true } => "re-signed now with a new svix-id".to_owned(),
     };
-    println!(
+    say!(
         "Resending event {} ({} {}), {how}",
         o.id,
         o.event_type.as_deref().unwrap_or("not a Clerk event"),
         outcome.svix_id.as_deref().unwrap_or("-")
     );
     if let Some(note) = &outcome.note {
-        println!("  note: {note}");
+        say!("  note: {note}");
     }
     match (target, &outcome.http) {
         (Target::Http { url }, Some(reply)) => {
-            println!("→ POST {url}");
-            println!("← {} in {:.1} ms", reply.status, reply.elapsed_ms);
+            say!("→ POST {url}");
+            say!("← {} in {:.1} ms", reply.status, reply.elapsed_ms);
         }
-        _ => println!("→ re-run inside Hooklab"),
+        _ => say!("→ re-run inside Hooklab"),
     }
     match &outcome.event {
         Some(e) => print_new_event(e),
@@ -96,7 +96,7 @@ fn print_outcome(outcome: &ReplayOutcome, target: &Target, signing: Signing) {
             if let Some(reply) = &outcome.http
                 && !reply.body.is_empty()
             {
-                println!("  {}", reply.body);
+                say!("  {}", reply.body);
             }
         }
         None => {}
@@ -104,7 +104,7 @@ fn print_outcome(outcome: &ReplayOutcome, target: &Target, signing: Signing) {
 }
 
 fn print_new_event(e: &EventSummary) {
-    println!(
+    say!(
         "  new event {}: {} {}, {}: {}",
         e.id,
         e.status,
@@ -115,6 +115,6 @@ fn print_new_event(e: &EventSummary) {
     if e.status >= 300
         && let Some(hint) = &e.hint
     {
-        println!("    hint: {hint}");
+        say!("    hint: {hint}");
     }
 }

@@ -10,7 +10,7 @@ use hooklab_core::send::{SignOptions, sign, sign_as};
 use crate::args::SendArgs;
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::{print_json, print_table};
+use crate::output::{print_json, print_table, say};
 
 /// Sends the fixture `times` times (one message: later sends are redeliveries).
 pub async fn run(ctx: Context, args: SendArgs) -> Result<(), CliError> {
@@ -61,7 +61,7 @@ pub async fn run(ctx: Context, args: SendArgs) -> Result<(), CliError> {
                     .unwrap_or(serde_json::Value::String(reply.body.clone())),
             }));
         } else {
-            println!(
+            say!(
                 "→ POST {url}  {}  {}{}",
                 prepared.event_type,
                 delivery.svix_id,
@@ -71,9 +71,9 @@ pub async fn run(ctx: Context, args: SendArgs) -> Result<(), CliError> {
                     .map(|u| format!("  (user {u})"))
                     .unwrap_or_default()
             );
-            println!("← {} in {:.1} ms", reply.status, reply.elapsed_ms);
+            say!("← {} in {:.1} ms", reply.status, reply.elapsed_ms);
             if !reply.body.is_empty() {
-                println!("  {}", reply.body);
+                say!("  {}", reply.body);
             }
         }
         if !(200..300).contains(&reply.status) {

@@ -10,7 +10,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::args::ServeArgs;
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::{fit, print_json, time};
+use crate::output::{fit, print_json, say, time};
 
 /// Runs until Ctrl-C or SIGTERM, then finishes pending writes. Settings saved meanwhile (by
 /// `hooklab config` or the desktop app) apply within a second.
@@ -54,12 +54,12 @@ pub async fn run(ctx: Context, args: ServeArgs) -> Result<(), CliError> {
 
 fn print_banner(status: &RuntimeStatus, args: &ServeArgs) {
     let url = &status.local_url;
-    println!("Hooklab is receiving Clerk webhooks at {url}");
+    say!("Hooklab is receiving Clerk webhooks at {url}");
     print_secrets(status);
-    println!("  database         {}", status.db_path);
-    println!("  try it           hooklab send user.created --to {url}");
+    say!("  database         {}", status.db_path);
+    say!("  try it           hooklab send user.created --to {url}");
     if args.tunnel {
-        println!(
+        say!(
             "  public URL       opening an ngrok tunnel{}{}…",
             status
                 .ngrok_domain
@@ -73,17 +73,17 @@ fn print_banner(status: &RuntimeStatus, args: &ServeArgs) {
             }
         );
     } else {
-        println!(
+        say!(
             "  public URL       none: local-only mode. Add --tunnel for a public HTTPS URL \
              through ngrok (see docs/tunnel.md)."
         );
     }
-    println!("Waiting for events (Ctrl-C to stop)…");
+    say!("Waiting for events (Ctrl-C to stop)…");
 }
 
 fn print_secrets(status: &RuntimeStatus) {
     if status.secrets.is_empty() {
-        println!(
+        say!(
             "  signing secrets  none: every delivery will fail verification (401). Run \
              `hooklab config set-secret whsec_…` (applies without a restart)."
         );
@@ -99,7 +99,7 @@ fn print_secrets(status: &RuntimeStatus) {
         .first()
         .map(|s| s.origin.label())
         .unwrap_or_default();
-    println!("  signing secrets  {} from {from}", listed.join(", "));
+    say!("  signing secrets  {} from {from}", listed.join(", "));
 }
 
 async fn print_events(runtime: Runtime, json: bool) {
@@ -118,8 +118,8 @@ async fn print_events(runtime: Runtime, json: bool) {
                 shown = now;
             }
             Ok(BusEvent::Alarm(alarm)) => {
-                println!("!!!! {}", alarm.message);
-                println!("    hint: {}", alarm.hint);
+                say!("!!!! {}", alarm.message);
+                say!("    hint: {}", alarm.hint);
             }
             Ok(BusEvent::Captured(e)) => print_line(&e, None),
             Ok(BusEvent::OutcomeUpdated(e)) => {
@@ -127,7 +127,7 @@ async fn print_events(runtime: Runtime, json: bool) {
             }
             Ok(BusEvent::UserChanged { .. }) => {}
             Ok(BusEvent::Tunnel(state)) => tunnel.print(&state, &runtime.status().local_url),
-            Err(RecvError::Lagged(n)) => println!("… {n} events not shown (see `hooklab events`)"),
+            Err(RecvError::Lagged(n)) => say!("… {n} events not shown (see `hooklab events`)"),
             Err(RecvError::Closed) => return,
         }
     }
@@ -136,25 +136,25 @@ async fn print_events(runtime: Runtime, json: bool) {
 /// Says what a settings change changed.
 fn print_settings_change(before: &RuntimeStatus, after: &RuntimeStatus) {
     if before.secrets != after.secrets {
-        println!("settings  signing secrets changed:");
+        say!("settings  signing secrets changed:");
         print_secrets(after);
         if let Some(by) = &after.secrets_overridden_by {
-            println!("    note: {by} overrides the settings file's secrets while this runs");
+            say!("    note: {by} overrides the settings file's secrets while this runs");
         }
     }
     if before.local_url != after.local_url {
-        println!("settings  now receiving at {}", after.local_url);
+        say!("settings  now receiving at {}", after.local_url);
     }
     if before.ngrok_authtoken != after.ngrok_authtoken || before.ngrok_domain != after.ngrok_domain
     {
-        println!("settings  ngrok authtoken or domain changed: the tunnel restarts");
+        say!("settings  ngrok authtoken or domain changed: the tunnel restarts");
     }
     if let Some(problem) = &after.settings_problem
         && before.settings_problem.as_ref() != Some(problem)
     {
-        println!("settings  NOT applied: {}", problem.message);
+        say!("settings  NOT applied: {}", problem.message);
         if let Some(hint) = &problem.hint {
-            println!("    hint: {hint}");
+            say!("    hint: {hint}");
         }
     }
 }
@@ -171,21 +171,21 @@ struct TunnelLines {
 impl TunnelLines {
     fn print(&mut self, state: &TunnelState, local_url: &str) {
         match state {
-            TunnelState::Off => println!("tunnel  off: receiving on {local_url} only"),
-            TunnelState::Connecting => println!("tunnel  connecting to ngrok…"),
+            TunnelState::Off => say!("tunnel  off: receiving on {local_url} only"),
+            TunnelState::Connecting => say!("tunnel  connecting to ngrok…"),
             TunnelState::Online { webhook_url, .. } => {
                 self.hinted = None;
-                println!("tunnel  online: Clerk can deliver to {webhook_url}");
+                say!("tunnel  online: Clerk can deliver to {webhook_url}");
                 if let Some(warning) = state.url_change_warning() {
-                    println!("!!!!");
-                    println!("!!!! THE PUBLIC URL CHANGED. {warning}");
-                    println!("!!!!");
+                    say!("!!!!");
+                    say!("!!!! THE PUBLIC URL CHANGED. {warning}");
+                    say!("!!!!");
                 }
                 if self.checklist_for.as_deref() != Some(webhook_url) {
                     self.checklist_for = Some(webhook_url.clone());
-                    println!("  Clerk setup checklist:");
+                    say!("  Clerk setup checklist:");
                     for (n, step) in clerk_checklist(webhook_url).iter().enumerate() {
-                        println!("    {}. {step}", n + 1);
+                        say!("    {}. {step}", n + 1);
                     }
                 }
             }
@@ -196,21 +196,21 @@ impl TunnelLines {
                 last_error,
                 hint,
             } => {
-                println!(
+                say!(
                     "tunnel  offline, retry {attempt} in {}: {last_error}",
                     seconds(*retry_in)
                 );
                 if self.hinted.as_deref() != Some(code) {
                     self.hinted = Some(code.clone());
                     if let Some(hint) = hint {
-                        println!("    hint: {hint}");
+                        say!("    hint: {hint}");
                     }
                 }
             }
             TunnelState::Failed { error, hint, .. } => {
-                println!("tunnel  failed: {error}");
-                println!("    hint: {hint}");
-                println!("    still receiving locally at {local_url}");
+                say!("tunnel  failed: {error}");
+                say!("    hint: {hint}");
+                say!("    still receiving locally at {local_url}");
             }
         }
     }
@@ -222,7 +222,7 @@ fn print_line(e: &EventSummary, note: Option<String>) {
         .clone()
         .unwrap_or_else(|| format!("{} {}", e.method, fit(&e.path, 40)));
     let sync = note.unwrap_or_else(|| e.sync_detail.clone());
-    println!(
+    say!(
         "{}  {}  {:<22} {:<31} {:<19} {}",
         time(e.last_delivery_at),
         e.status,
@@ -234,7 +234,7 @@ fn print_line(e: &EventSummary, note: Option<String>) {
     if e.status >= 300
         && let Some(hint) = &e.hint
     {
-        println!("    hint: {hint}");
+        say!("    hint: {hint}");
     }
 }
 

@@ -1,6 +1,6 @@
 // Unit tests for the text formatting helpers: relative time, masks, offsets, countdowns.
 import { describe, expect, it } from 'vitest';
-import { bytes, countdown, mask, offset, relativeTime, shortId, span } from './format';
+import { bytes, countdown, mask, offset, printable, relativeTime, shortId, span } from './format';
 
 const NOW = new Date(2025, 5, 20, 12, 0, 0).getTime();
 
@@ -58,5 +58,14 @@ describe('durations', () => {
   it('shortens long ids', () => {
     expect(shortId('user_2yJshmaJAoE3XwYMmUcJwH5cXSl')).toBe('user_2yJs…cXSl');
     expect(shortId('user_1')).toBe('user_1');
+  });
+});
+
+describe('printable', () => {
+  it('shows control characters and bidi overrides as escapes, and leaves other text alone', () => {
+    expect(printable('user.created')).toBe('user.created');
+    expect(printable('user.created\n12:00 verified')).toBe('user.created\\n12:00 verified');
+    expect(printable('\u001b[2J\u0007')).toBe('\\x1b[2J\\x07');
+    expect(printable('a\u202eb é')).toBe('a\\u{202e}b é');
   });
 });

@@ -23,6 +23,7 @@ use tokio::net::TcpListener;
 use crate::args::BenchArgs;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::output::say;
 use endpoint::Endpoint;
 use report::Report;
 
@@ -61,7 +62,7 @@ async fn in_process(ctx: &Context, args: &BenchArgs) -> Result<(), CliError> {
     let events = args.events.max(1);
     let plan = Arc::new(mix::Plan::new(events, secret)?);
     if !ctx.json {
-        println!(
+        say!(
             "hooklab bench: {events} signed requests over {} connections to {}, \
              synchronous={:?}, {} users, {MIX}",
             args.concurrency,

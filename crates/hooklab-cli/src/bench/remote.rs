@@ -15,6 +15,7 @@ use super::{MIX, finish, load, mix};
 use crate::args::BenchArgs;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::output::say;
 
 /// Drives the receiver at `target`.
 pub async fn run(ctx: &Context, args: &BenchArgs, target: &str) -> Result<(), CliError> {
@@ -39,7 +40,7 @@ pub async fn run(ctx: &Context, args: &BenchArgs, target: &str) -> Result<(), Cl
     let events = args.events.max(1);
     let plan = Arc::new(mix::Plan::new(events, secret)?);
     if !ctx.json {
-        println!(
+        say!(
             "hooklab bench: {events} signed requests over {} connections to {} (a receiver in \
              another process), {} users, {MIX}",
             args.concurrency,

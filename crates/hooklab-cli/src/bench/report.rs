@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::load::Sample;
 use super::mix::Check;
-use crate::output::print_json;
+use crate::output::{print_json, say};
 
 /// Numbers for one window of requests (by completion order).
 #[derive(Debug, Clone, Serialize)]
@@ -100,14 +100,23 @@ impl Report {
             print_json(self);
             return;
         }
-        println!(
+        say!(
             "{:>17}  {:>9}  {:>7}  {:>7}  {:>7}  {:>8}",
-            "requests", "events/s", "p50 ms", "p90 ms", "p99 ms", "max ms"
+            "requests",
+            "events/s",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms"
         );
         let line = |label: String, w: &Window| {
-            println!(
+            say!(
                 "{label:>17}  {:>9.0}  {:>7.2}  {:>7.2}  {:>7.2}  {:>8.2}",
-                w.events_per_sec, w.p50_ms, w.p90_ms, w.p99_ms, w.max_ms
+                w.events_per_sec,
+                w.p50_ms,
+                w.p90_ms,
+                w.p99_ms,
+                w.max_ms
             );
         };
         for w in &self.windows {
@@ -115,12 +124,12 @@ impl Report {
         }
         line("all".to_owned(), &self.overall);
         match (self.peak_rss_mb, self.wal_peak_mb) {
-            (Some(rss), Some(wal)) => println!(
+            (Some(rss), Some(wal)) => say!(
                 "peak RSS {rss:.1} MB (server and load generator in one process); database \
                  {:.1} MB; WAL peak {wal:.1} MB",
                 self.db_mb.unwrap_or_default()
             ),
-            _ => println!(
+            _ => say!(
                 "peak RSS, WAL peak: not measured (the receiver is another process){}",
                 self.db_mb
                     .map(|mb| format!("; database {mb:.1} MB"))
@@ -133,15 +142,17 @@ impl Report {
         };
         match (&self.check, &self.check_skipped) {
             (Some(check), _) => {
-                println!(
+                say!(
                     "non-2xx answers: {failed}; users checked: {} ({} deleted), wrong: {}",
-                    check.users, check.deleted, check.wrong
+                    check.users,
+                    check.deleted,
+                    check.wrong
                 );
                 for example in &check.examples {
-                    println!("  wrong: {example}");
+                    say!("  wrong: {example}");
                 }
             }
-            (None, why) => println!(
+            (None, why) => say!(
                 "non-2xx answers: {failed}; users check skipped: {}",
                 why.as_deref().unwrap_or("not run")
             ),
