@@ -6,6 +6,7 @@ pub mod bus;
 pub mod capture;
 pub mod clerk;
 pub mod client;
+mod connections;
 pub mod engine;
 pub mod error_body;
 pub mod feed;

@@ -2,11 +2,10 @@
 //! reads the raw body, captures the request, lets the engine judge and commit it, then answers.
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -15,6 +14,8 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 use crate::capture::{Capture, Incomplete, Origin, REPLAY_HEADER, Source, now_ms};
+pub use crate::connections::ConnLimits;
+use crate::connections::Connections;
 use crate::engine::Engine;
 use crate::store::StoreError;
 use crate::sync::SyncKind;
@@ -31,27 +32,55 @@ pub fn router(engine: Engine) -> Router {
     )
 }
 
-/// Serves the router on a listener until `shutdown` resolves.
+/// Serves the router on a loopback listener until `shutdown` resolves, with the default
+/// [`ConnLimits`].
 pub async fn serve(
     listener: TcpListener,
     engine: Engine,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(engine).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, engine, ConnLimits::default(), shutdown).await
 }
+
+/// Serves the router on a loopback listener with these connection limits until `shutdown`
+/// resolves; requests in flight then get the drain grace to finish.
+pub async fn serve_with(
+    listener: TcpListener,
+    engine: Engine,
+    limits: ConnLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut conns = Connections::new(router(engine), limits);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let origin = Origin { source: Source::Local, remote: Some(peer) };
+                    conns.serve(stream, origin);
+                }
+                // Out of file descriptors, say: back off instead of spinning on the error.
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not accept a connection");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            () = conns.reap() => {}
+        }
+    }
+    conns.drain().await;
+    Ok(())
+}
+
+/// The pause after a failed accept.
+const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
 
 async fn receive(State(engine): State<Engine>, request: Request) -> Response {
     let received_ms = now_ms();
     let origin = request.extensions().get::<Origin>().copied();
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
     let (parts, body) = request.into_parts();
     let (body, body_size, incomplete) = read_body(&parts.headers, body, engine.body_limit()).await;
     let replay_of = parts
@@ -62,7 +91,7 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
     let capture = Capture {
         received_ms,
         source: origin.map_or(Source::Local, |o| o.source),
-        remote: origin.and_then(|o| o.remote).or(peer),
+        remote: origin.and_then(|o| o.remote),
         method: parts.method.as_str().to_owned(),
         path: parts
             .uri

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use hooklab_core::client::HttpClient;
 use hooklab_core::engine::DEFAULT_WEBHOOK_PATH;
 use hooklab_core::fixtures::{Prepared, find, prepare};
+use hooklab_core::receiver::ConnLimits;
 use hooklab_core::secret::{Secret, SecretOrigin};
 use hooklab_core::send::{Delivery, SignOptions, sign, sign_as};
 use hooklab_core::store::{
@@ -169,6 +170,7 @@ pub struct Harness {
     /// The database file's directory (removed on drop).
     pub dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Drop for Harness {
@@ -187,6 +189,26 @@ impl Harness {
 
     /// An engine whose config (secrets: [`SECRET`]) `configure` may change before it starts.
     pub async fn start_with(configure: impl FnOnce(&mut EngineConfig)) -> Self {
+        Self::start_serving(configure, ConnLimits::default()).await
+    }
+
+    /// An engine served with these connection limits.
+    pub async fn start_limited(limits: ConnLimits) -> Self {
+        Self::start_serving(|_| {}, limits).await
+    }
+
+    /// Stops serving; true when the receiver ended within `wait`.
+    pub async fn stop_serving(&mut self, wait: Duration) -> bool {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.served.take() {
+            Some(served) => tokio::time::timeout(wait, served).await.is_ok(),
+            None => true,
+        }
+    }
+
+    async fn start_serving(configure: impl FnOnce(&mut EngineConfig), limits: ConnLimits) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = EngineConfig::new(dir.path().join("hooklab.db"));
         config.secrets = vec![secret(SECRET)];
@@ -200,9 +222,10 @@ impl Harness {
         let shutdown = async move {
             let _ = stopped.await;
         };
-        tokio::spawn(hooklab_core::receiver::serve(
+        let served = tokio::spawn(hooklab_core::receiver::serve_with(
             listener,
             engine.clone(),
+            limits,
             shutdown,
         ));
         Self {
@@ -211,6 +234,7 @@ impl Harness {
             addr,
             dir,
             stop: Some(stop),
+            served: Some(served),
         }
     }
 
