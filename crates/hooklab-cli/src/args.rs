@@ -182,8 +182,9 @@ pub enum ConfigCommand {
     /// Store a signing secret as the current one; `--keep-previous` keeps the old one valid
     /// (Clerk keeps the old secret valid for 24 h after a rotation).
     SetSecret {
-        /// The new whsec_… secret.
-        secret: String,
+        /// The new whsec_… secret. Leave it out to paste it at a prompt or pipe it on stdin,
+        /// so it stays out of `ps` and your shell history.
+        secret: Option<String>,
         /// Keep the current secret as the previous one.
         #[arg(long)]
         keep_previous: bool,
@@ -203,8 +204,8 @@ pub enum ConfigCommand {
     /// Store the ngrok authtoken (https://dashboard.ngrok.com/get-started/your-authtoken);
     /// NGROK_AUTHTOKEN wins over it.
     SetNgrokAuthtoken {
-        /// The authtoken.
-        token: String,
+        /// The authtoken. Leave it out to paste it at a prompt or pipe it on stdin.
+        token: Option<String>,
     },
     /// Store the ngrok static domain (claim yours at https://dashboard.ngrok.com/domains);
     /// --domain and NGROK_DOMAIN win over it.

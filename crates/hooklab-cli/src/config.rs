@@ -1,5 +1,7 @@
 //! `hooklab config`: show and change the settings file, secrets always masked.
 
+use std::io::IsTerminal;
+
 use hooklab_core::secret::mask;
 use hooklab_core::settings::{self, SECRET_ENV, SettingsChange};
 use hooklab_core::tunnel::{AUTHTOKEN_ENV, DOMAIN_ENV};
@@ -21,15 +23,15 @@ pub fn run(mut ctx: Context, command: ConfigCommand) -> Result<(), CliError> {
             secret,
             keep_previous,
         } => SettingsChange::SetSecret {
-            secret,
+            secret: given_or_read(secret, "the signing secret (whsec_…)")?,
             keep_previous,
         },
         ConfigCommand::ClearSecrets => SettingsChange::ClearSecrets,
         ConfigCommand::SetPath { path } => SettingsChange::SetWebhookPath { path },
         ConfigCommand::SetPort { port } => SettingsChange::SetPort { port },
-        ConfigCommand::SetNgrokAuthtoken { token } => {
-            SettingsChange::SetNgrokAuthtoken { token: Some(token) }
-        }
+        ConfigCommand::SetNgrokAuthtoken { token } => SettingsChange::SetNgrokAuthtoken {
+            token: Some(given_or_read(token, "the ngrok authtoken")?),
+        },
         ConfigCommand::SetNgrokDomain { domain } => SettingsChange::SetNgrokDomain {
             domain: Some(domain),
         },
@@ -43,6 +45,33 @@ pub fn run(mut ctx: Context, command: ConfigCommand) -> Result<(), CliError> {
     settings::save(&ctx.settings_path, &ctx.settings)?;
     show(&ctx);
     Ok(())
+}
+
+/// The value given on the command line, else one line read from stdin (after a prompt on
+/// stderr when stdin is a terminal): a secret typed as an argument ends up in `ps` and in the
+/// shell's history.
+fn given_or_read(given: Option<String>, what: &str) -> Result<String, CliError> {
+    if let Some(value) = given {
+        return Ok(value);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Paste {what} and press Enter: ");
+    }
+    let mut line = String::new();
+    stdin.read_line(&mut line).map_err(|e| CliError::Usage {
+        message: format!("could not read {what} from stdin: {e}"),
+        hint: None,
+    })?;
+    let value = line.trim().to_owned();
+    if value.is_empty() {
+        return Err(CliError::usage(
+            format!("no value for {what}"),
+            "Pipe it on stdin (`pbpaste | hooklab config set-secret`), paste it at the prompt, \
+             or pass it as an argument.",
+        ));
+    }
+    Ok(value)
 }
 
 fn show(ctx: &Context) {
