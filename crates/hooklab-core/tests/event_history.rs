@@ -114,3 +114,21 @@ async fn a_sign_in_moves_last_sign_in_and_a_stale_event_changed_nothing() {
     assert_eq!(stale.summary.sync.code(), "stale");
     assert!(stale.changed.is_none(), "a stale event changed nothing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_too_deep_to_show_says_so_instead_of_null() {
+    let h = Harness::start().await;
+    let created = fixture("user.created", None, now_ms());
+    let user = user_of(&created);
+    let mut body: serde_json::Value = serde_json::from_str(&created.body).unwrap();
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    body["data"]["public_metadata"] = serde_json::json!({ "placeholder": true });
+    let body = body
+        .to_string()
+        .replace(r#"{"placeholder":true}"#, &format!(r#"{{"deep":{deep}}}"#));
+    let reply = h.deliver(&signed(body)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let shown = h.existing_user(&user).await.user.public_metadata;
+    let text = shown.as_str().unwrap_or_default();
+    assert!(text.contains("nested deeper than 128 levels"), "{shown}");
+}

@@ -118,8 +118,21 @@ pub(crate) fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         deleted_at: r.get(11)?,
         last_event_id: r.get(12)?,
         emails: serde_json::from_str(&emails).unwrap_or_default(),
-        public_metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+        public_metadata: serde_json::from_str(&metadata)
+            .unwrap_or_else(|e| unreadable_metadata(&e, metadata.len())),
     })
+}
+
+/// What the table shows for stored metadata it cannot read back (never a bare `null`).
+fn unreadable_metadata(e: &serde_json::Error, bytes: usize) -> serde_json::Value {
+    let why = if e.to_string().contains("recursion limit") {
+        "nested deeper than 128 levels".to_owned()
+    } else {
+        format!("not readable JSON ({e})")
+    };
+    serde_json::Value::String(format!(
+        "({bytes} bytes of public_metadata, {why}: the event body has it exactly as received)"
+    ))
 }
 
 /// The orders the users table offers; every one pages by cursor and puts missing values last.
