@@ -11,6 +11,7 @@ use crate::alarm::{Alarm, AlarmSink};
 use crate::bus::{self, BusEvent};
 use crate::capture::{Capture, Incomplete};
 use crate::clerk::parse_event;
+use crate::not_stored::NotStored;
 use crate::secret::Secret;
 use crate::store::{EventSummary, NewEvent, Recorded, Store, StoreError, StoreOptions};
 use crate::sync::{SyncKind, SyncOutcome};
@@ -72,6 +73,7 @@ struct Inner {
     secrets: RwLock<Arc<[Secret]>>,
     webhook_path: RwLock<Arc<str>>,
     body_limit: usize,
+    not_stored: NotStored,
 }
 
 impl std::fmt::Debug for Engine {
@@ -92,7 +94,12 @@ impl Engine {
             tracing::error!(code = %alarm.code, hint = %alarm.hint, "{}", alarm.message);
             let _ = alarms.send(BusEvent::Alarm(alarm));
         });
-        let store = Store::open(&config.db_path, config.store, crate::settle::settle, alarm)?;
+        let store = Store::open(
+            &config.db_path,
+            config.store,
+            crate::settle::settle,
+            alarm.clone(),
+        )?;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -100,6 +107,7 @@ impl Engine {
                 secrets: RwLock::new(config.secrets.into()),
                 webhook_path: RwLock::new(config.webhook_path.into()),
                 body_limit: config.body_limit,
+                not_stored: NotStored::new(alarm),
             }),
         })
     }
@@ -112,6 +120,23 @@ impl Engine {
     /// Publishes an announcement (the tunnel supervisor reports its state this way).
     pub fn publish(&self, event: BusEvent) {
         let _ = self.inner.bus.send(event);
+    }
+
+    /// Records a request the store could not commit (answered `status`): logged with the
+    /// reason, counted, and raised as an alarm at most once a second.
+    pub fn not_stored(
+        &self,
+        request: &str,
+        remote: Option<std::net::SocketAddr>,
+        status: u16,
+        error: &StoreError,
+    ) {
+        self.inner.not_stored.record(request, remote, status, error);
+    }
+
+    /// Requests the store could not commit since the engine started.
+    pub fn not_stored_count(&self) -> u64 {
+        self.inner.not_stored.count()
     }
 
     /// The store, for queries.

@@ -12,6 +12,7 @@ pub mod error_body;
 pub mod feed;
 pub mod fixtures;
 pub mod ids;
+mod not_stored;
 pub mod probe;
 pub mod receiver;
 pub mod replay;
@@ -23,6 +24,7 @@ mod settle;
 pub mod store;
 pub mod sync;
 pub mod test_event;
+pub mod text;
 pub mod tunnel;
 pub mod verify;
 

@@ -83,6 +83,7 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
     let origin = request.extensions().get::<Origin>().copied();
     let (parts, body) = request.into_parts();
     let (body, body_size, incomplete) = read_body(&parts.headers, body, engine.body_limit()).await;
+    let remote = origin.and_then(|o| o.remote);
     let replay_of = parts
         .headers
         .get(REPLAY_HEADER)
@@ -91,7 +92,7 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
     let capture = Capture {
         received_ms,
         source: origin.map_or(Source::Local, |o| o.source),
-        remote: origin.and_then(|o| o.remote),
+        remote,
         method: parts.method.as_str().to_owned(),
         path: parts
             .uri
@@ -103,6 +104,8 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
         incomplete,
         replay_of,
     };
+    // Kept for the log line should the store refuse it (the capture moves into the engine).
+    let request = format!("{} {}", capture.method, capture.path);
     match engine.ingest(capture).await {
         Ok(receipt) => {
             let status =
@@ -132,7 +135,11 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
             }
             response
         }
-        Err(e) => store_failure(&e),
+        Err(e) => {
+            let response = store_failure(&e);
+            engine.not_stored(&request, remote, response.status().as_u16(), &e);
+            response
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! A delivery the store cannot commit is never answered 2xx: with the database write-locked by
-//! another connection the receiver answers 503 with Retry-After, and Svix's retry succeeds once
-//! the lock is gone.
+//! another connection the receiver answers 503 with Retry-After (counted, logged and raised as
+//! an alarm), and Svix's retry succeeds once the lock is gone.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
 
@@ -8,7 +8,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Harness, SECRET, fixture, now_ms, redelivery, signed, user_of};
+use common::{Harness, SECRET, fixture, now_ms, redelivery, signed, user_of, within};
+use hooklab_core::bus::BusEvent;
 use hooklab_core::store::StoreOptions;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -26,10 +27,27 @@ async fn locked_database_answers_503_then_the_retry_answers_200() {
     let event = fixture("user.created", None, now_ms());
     let user_id = user_of(&event);
     let delivery = signed(event.body.clone());
+    let mut bus = h.engine.subscribe();
 
     let refused = h.deliver(&delivery).await;
 
     assert_eq!(refused.status, 503, "{}", refused.body);
+    // It leaves a trace: counted, and raised for the app's banner and `serve`.
+    assert_eq!(h.engine.not_stored_count(), 1);
+    let alarm = within("the not-stored alarm", async {
+        loop {
+            if let Ok(BusEvent::Alarm(alarm)) = bus.recv().await {
+                break alarm;
+            }
+        }
+    })
+    .await;
+    assert_eq!(alarm.code, "not_stored");
+    assert!(
+        alarm.message.contains("503 to POST /api/webhooks/clerk"),
+        "{}",
+        alarm.message
+    );
     assert_eq!(refused.header("retry-after"), Some("5"));
     assert!(refused.json["error"].is_string(), "{}", refused.body);
     assert!(
