@@ -29,6 +29,34 @@ pub enum StoreError {
         /// SQLite's (or the OS's) error.
         source: Source,
     },
+    /// The file is not a Hooklab database; it was not touched.
+    #[error("{path} is not a Hooklab database: {detail}; it was left untouched")]
+    NotHooklab {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead.
+        detail: String,
+    },
+    /// The database file is gone but its write-ahead log is still there.
+    #[error(
+        "the database {path} is missing, but its write-ahead log {wal} is still there: a new database would lose the events in it"
+    )]
+    OrphanedWal {
+        /// The database path.
+        path: PathBuf,
+        /// The `-wal` file.
+        wal: PathBuf,
+    },
+    /// A schema migration failed.
+    #[error("cannot upgrade the database {path} to schema version {version}: {message}")]
+    Migration {
+        /// The database path.
+        path: PathBuf,
+        /// The version it was being upgraded to.
+        version: usize,
+        /// SQLite's message (without the migration's SQL).
+        message: String,
+    },
     /// The database was written by a newer Hooklab.
     #[error(
         "the database has schema version {found}, but this Hooklab knows only up to {supported}: it was written by a newer version"
@@ -87,6 +115,9 @@ impl StoreError {
             Self::NotFound(_) => "db_not_found",
             Self::Open { .. } => "db_open_failed",
             Self::NewerDatabase { .. } => "db_newer_version",
+            Self::NotHooklab { .. } => "db_not_hooklab",
+            Self::OrphanedWal { .. } => "db_file_missing",
+            Self::Migration { .. } => "db_migration_failed",
             Self::Busy(_) => "db_busy",
             Self::Write(_) => "db_write_failed",
             Self::Query(_) | Self::Task(_) => "db_query_failed",
@@ -111,6 +142,17 @@ impl StoreError {
             Self::NewerDatabase { .. } => {
                 Some("Upgrade Hooklab, or point --db at another database file.")
             }
+            Self::NotHooklab { .. } => {
+                Some("Point --db (or HOOKLAB_DB) at a new file or at a Hooklab database.")
+            }
+            Self::OrphanedWal { .. } => Some(
+                "Put the database file back (a process that still has it open can copy it out \
+                 of /proc/<pid>/fd/), or move the -wal file away to start with an empty database.",
+            ),
+            Self::Migration { .. } => Some(
+                "Check free disk space and that the file is writable; keep a copy of the file \
+                 and report the message if it persists.",
+            ),
             Self::Busy(_) => Some(
                 "Another program holds a write lock on the database; close it or use another --db.",
             ),

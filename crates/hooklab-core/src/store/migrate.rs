@@ -1,9 +1,12 @@
 //! Embedded, numbered schema migrations, each in its own transaction; a database written by a
 //! newer Hooklab is refused rather than misread.
 
+use std::path::Path;
+
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::StoreError;
+use super::identity::APPLICATION_ID;
 
 /// The migrations, in order; `PRAGMA user_version` counts how many are applied.
 const MIGRATIONS: &[&str] = &[
@@ -23,8 +26,8 @@ pub(crate) fn create_schema(conn: &Connection) -> rusqlite::Result<()> {
         .try_for_each(|sql| conn.execute_batch(sql))
 }
 
-/// Applies every migration the database lacks.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+/// Applies every migration the database lacks, and marks it as Hooklab's.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -36,14 +39,33 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             });
         }
         let Some(sql) = MIGRATIONS.get(found) else {
+            if tx.pragma_query_value(None, "application_id", |r| r.get::<_, i32>(0))?
+                != APPLICATION_ID
+            {
+                tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+                tx.commit()?;
+            }
             return Ok(());
         };
-        tx.execute_batch(sql)?;
+        tx.execute_batch(sql).map_err(|e| StoreError::Migration {
+            path: path.to_owned(),
+            version: found + 1,
+            message: without_sql(&e),
+        })?;
         tx.pragma_update(
             None,
             "user_version",
             i64::try_from(found + 1).unwrap_or(i64::MAX),
         )?;
         tx.commit()?;
+    }
+}
+
+/// SQLite's message for a failed migration, without the SQL text rusqlite attaches to it.
+fn without_sql(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(err, Some(message)) => format!("{message} ({err})"),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
     }
 }

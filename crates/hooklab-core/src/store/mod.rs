@@ -8,6 +8,7 @@ mod deliveries;
 mod downtime;
 mod errors;
 mod events;
+mod identity;
 mod ledger;
 mod migrate;
 mod queries;
@@ -34,6 +35,7 @@ pub use errors::StoreError;
 pub use events::{
     EventDetail, EventFilter, EventPage, EventSummary, get_event, list_events, replays_of,
 };
+pub use identity::APPLICATION_ID;
 pub(crate) use ledger::Ledger;
 pub use ledger::{NewEvent, Recorded};
 pub use migrate::SCHEMA_VERSION;
@@ -113,10 +115,11 @@ impl Store {
                 source: Arc::new(e),
             })?;
         }
+        identity::check_before_open(path)?;
         let open_err = |e: rusqlite::Error| StoreError::open(path, e);
         let mut conn = connection::open_writer(path, options.synchronous, options.busy_timeout)
             .map_err(open_err)?;
-        migrate::migrate(&mut conn)?;
+        migrate::migrate(&mut conn, path)?;
         user_index::catch_up(&conn).map_err(open_err)?;
         // Bounds the bodies waiting for the writer (at most 1 MiB each).
         let (jobs, rx) = mpsc::channel(1024);
@@ -246,6 +249,7 @@ pub fn open_for_reading(path: &Path) -> Result<Connection, StoreError> {
     if !path.exists() {
         return Err(StoreError::NotFound(path.to_owned()));
     }
+    identity::check_identity(path)?;
     let conn = connection::open_reader(path).map_err(|e| StoreError::open(path, e))?;
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let found = usize::try_from(found).unwrap_or(usize::MAX);
