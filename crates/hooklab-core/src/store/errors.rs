@@ -82,6 +82,9 @@ pub enum StoreError {
     /// The store was closed.
     #[error("the store is closed")]
     Closed,
+    /// The database file was deleted or replaced while open: nothing is acknowledged.
+    #[error("the database file {0} was deleted or replaced while Hooklab was running")]
+    FileGone(PathBuf),
     /// The writer thread ended without being closed: nothing can be stored.
     #[error("the database writer has stopped; nothing can be stored until Hooklab restarts")]
     WriterStopped,
@@ -105,7 +108,7 @@ impl StoreError {
 
     /// A passing condition: retrying later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Busy(_) | Self::Closed)
+        matches!(self, Self::Busy(_) | Self::Closed | Self::FileGone(_))
     }
 
     /// A stable code the UI branches on.
@@ -123,6 +126,7 @@ impl StoreError {
             Self::Query(_) | Self::Task(_) => "db_query_failed",
             Self::Closed => "db_closed",
             Self::WriterStopped => "db_writer_stopped",
+            Self::FileGone(_) => "db_file_gone",
         }
     }
 
@@ -158,6 +162,10 @@ impl StoreError {
             ),
             Self::Write(_) => Some("Check free disk space; the log file has the details."),
             Self::WriterStopped => Some("Restart Hooklab; the log file has the cause."),
+            Self::FileGone(_) => Some(
+                "Restart Hooklab; copy the old file out of /proc/<pid>/fd/ first if you need \
+                 the events in it.",
+            ),
             Self::Query(_) | Self::Task(_) | Self::Closed => None,
         }
     }

@@ -8,6 +8,7 @@ mod deliveries;
 mod downtime;
 mod errors;
 mod events;
+mod file_watch;
 mod identity;
 mod ledger;
 mod migrate;

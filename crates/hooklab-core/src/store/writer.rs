@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::checkpoint::{checkpoint, run_checkpointer};
+use super::file_watch::{Check, FileWatch};
 use super::ledger::{Ledger, NewEvent, Recorded};
 use super::user_index::IndexPass;
 use super::{Settle, StoreError};
@@ -113,6 +114,7 @@ fn run_writer(
 ) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     let mut closing = None;
+    let mut file = FileWatch::new(&parts.path);
     while closing.is_none() {
         let Some(first) = jobs.blocking_recv() else {
             break;
@@ -135,8 +137,13 @@ fn run_writer(
             index.run(&conn);
         }
         if !batch.is_empty() {
-            commit_batch(&conn, &mut batch, parts, &mut index);
-            let _ = wal.nudge.try_send(());
+            match file.check() {
+                Check::Same => {
+                    commit_batch(&conn, &mut batch, parts, &mut index);
+                    let _ = wal.nudge.try_send(());
+                }
+                found => refuse_batch(&mut batch, parts, found == Check::JustGone),
+            }
         }
     }
     index.run(&conn);
@@ -148,6 +155,28 @@ fn run_writer(
     drop(watch);
     if let Some(done) = closing {
         let _ = done.send(());
+    }
+}
+
+/// The database file was deleted or replaced: nothing is written into the orphaned file and
+/// nothing is acknowledged; the first time, everyone is told.
+fn refuse_batch(batch: &mut Vec<Pending>, parts: &WriterParts, first: bool) {
+    let err = StoreError::FileGone(parts.path.clone());
+    if first {
+        (parts.alarm)(Alarm::new(
+            "db_file_gone",
+            format!(
+                "the database file {} was deleted or replaced while Hooklab was running: \
+                 nothing more is acknowledged (every request is answered 503)",
+                parts.path.display()
+            ),
+            "Restart Hooklab. Events acknowledged before are in the old file, which this \
+             process still holds open: copy it out of /proc/<pid>/fd/ first if you need them.",
+        ));
+    }
+    tracing::warn!(error = %err, requests = batch.len(), "a batch was refused");
+    for (event, reply) in batch.drain(..) {
+        let _ = reply.send((Err(err.clone()), event));
     }
 }
 
