@@ -50,6 +50,29 @@ impl EngineConfig {
     }
 }
 
+/// The header a probe of the public URL carries its token in.
+pub const PROBE_HEADER: &str = "hooklab-probe";
+
+/// A probe's token; it stops counting when this drops.
+#[derive(Debug)]
+pub struct ProbeToken {
+    engine: Engine,
+    token: String,
+}
+
+impl ProbeToken {
+    /// The value for [`PROBE_HEADER`].
+    pub fn value(&self) -> &str {
+        &self.token
+    }
+}
+
+impl Drop for ProbeToken {
+    fn drop(&mut self) {
+        self.engine.tokens().retain(|t| t != &self.token);
+    }
+}
+
 /// What the engine did with one request: the HTTP answer and the stored row.
 #[derive(Debug, Clone, Serialize)]
 pub struct Receipt {
@@ -74,6 +97,8 @@ struct Inner {
     webhook_path: RwLock<Arc<str>>,
     body_limit: usize,
     not_stored: NotStored,
+    /// Tokens of the probes in flight (see [`Engine::probe_token`]).
+    probe_tokens: std::sync::Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -108,6 +133,7 @@ impl Engine {
                 webhook_path: RwLock::new(config.webhook_path.into()),
                 body_limit: config.body_limit,
                 not_stored: NotStored::new(alarm),
+                probe_tokens: std::sync::Mutex::default(),
             }),
         })
     }
@@ -132,6 +158,30 @@ impl Engine {
         error: &StoreError,
     ) {
         self.inner.not_stored.record(request, remote, status, error);
+    }
+
+    /// A token for one probe of the public URL, valid until the guard drops: a request carrying
+    /// it in [`PROBE_HEADER`] is answered in full even unverified (the probe goes unsigned
+    /// when no secret is saved, and must still find the event it caused).
+    pub fn probe_token(&self) -> ProbeToken {
+        let token = crate::ids::new_id("probe", crate::capture::now_ms().div_euclid(1000));
+        self.tokens().push(token.clone());
+        ProbeToken {
+            engine: self.clone(),
+            token,
+        }
+    }
+
+    /// Whether `token` belongs to a probe in flight.
+    pub fn is_probe(&self, token: &str) -> bool {
+        self.tokens().iter().any(|t| t == token)
+    }
+
+    fn tokens(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.inner
+            .probe_tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Requests the store could not commit since the engine started.

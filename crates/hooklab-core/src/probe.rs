@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::capture::now_ms;
 use crate::client::HttpClient;
-use crate::engine::Engine;
+use crate::engine::{Engine, PROBE_HEADER};
 use crate::error_body::Coded;
 use crate::ids::new_id;
 use crate::send::{SignOptions, sign};
@@ -83,7 +83,7 @@ pub async fn probe(engine: &Engine, client: &HttpClient, url: &str) -> ProbeResu
     .to_string();
     let secrets = engine.secrets();
     let unsigned = secrets.is_empty();
-    let headers = match secrets.first() {
+    let mut headers = match secrets.first() {
         Some(secret) => sign(
             Bytes::from(body.clone()),
             secret,
@@ -93,6 +93,10 @@ pub async fn probe(engine: &Engine, client: &HttpClient, url: &str) -> ProbeResu
         .headers(),
         None => http::HeaderMap::new(),
     };
+    let token = engine.probe_token();
+    if let Ok(value) = http::HeaderValue::from_str(token.value()) {
+        headers.insert(PROBE_HEADER, value);
+    }
     let mut result = ProbeResult {
         url: Some(url.to_owned()),
         ..ProbeResult::no_public_url()

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use crate::capture::{Capture, Incomplete, Origin, REPLAY_HEADER, Source, now_ms};
 pub use crate::connections::ConnLimits;
 use crate::connections::Connections;
-use crate::engine::Engine;
+use crate::engine::{Engine, PROBE_HEADER};
 use crate::store::StoreError;
 use crate::sync::SyncKind;
 
@@ -89,9 +89,15 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
         .get(REPLAY_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
+    let source = origin.map_or(Source::Local, |o| o.source);
+    let probe_header = parts
+        .headers
+        .get(PROBE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let capture = Capture {
         received_ms,
-        source: origin.map_or(Source::Local, |o| o.source),
+        source,
         remote,
         method: parts.method.as_str().to_owned(),
         path: parts
@@ -121,7 +127,20 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
                 delivery_count: e.delivery_count,
                 hint: e.hint.as_deref(),
             };
-            let mut response = (status, axum::Json(answer)).into_response();
+            let verified = e.verification == "verified";
+            let probe = probe_header.is_some_and(|t| engine.is_probe(&t));
+            let mut response = if source == Source::Tunnel && !verified && !probe {
+                // Anyone on the internet can reach the public URL: an unverified caller learns
+                // what failed, not the configured path, the secrets or the event counter. The
+                // full diagnosis is in the app and the CLI.
+                let answer = PublicAnswer {
+                    verification: &e.verification,
+                    detail: "not verified; the Hooklab app shows why",
+                };
+                (status, axum::Json(answer)).into_response()
+            } else {
+                (status, axum::Json(answer)).into_response()
+            };
             if status == StatusCode::METHOD_NOT_ALLOWED {
                 response
                     .headers_mut()
@@ -141,6 +160,13 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
             response
         }
     }
+}
+
+/// What an unverified caller through the public URL is told.
+#[derive(Serialize)]
+struct PublicAnswer<'a> {
+    verification: &'a str,
+    detail: &'a str,
 }
 
 /// The JSON body of every answer to a captured request (Svix shows it in Clerk's dashboard).
