@@ -13,9 +13,14 @@ pub(crate) fn settle(ledger: &Ledger<'_>, new: &NewEvent) -> rusqlite::Result<Re
     let claims_message = new.verification.is_verified() && new.status != 404;
     if claims_message && let Some(id) = new.svix_id.as_deref() {
         match new.capture.replay_of {
-            // Svix retried a message already delivered: count it on the delivery.
+            // Svix retried a message already delivered: count it on the delivery, unless the
+            // content differs (then it is kept as its own row, flagged, never applied).
             None => {
-                if let Some(summary) = ledger.bump_redelivery(id, new)? {
+                if let Some(first) = ledger.delivery_id(id)? {
+                    if ledger.body_differs(first, &new.capture.body)? {
+                        return conflict(ledger, new, id, first);
+                    }
+                    let summary = ledger.bump_redelivery(first, new)?;
                     let duplicate = SyncOutcome::new(
                         SyncKind::Duplicate,
                         format!(
@@ -81,6 +86,35 @@ pub(crate) fn settle(ledger: &Ledger<'_>, new: &NewEvent) -> rusqlite::Result<Re
         summary,
         duplicate: None,
         user_changed,
+    })
+}
+
+/// A validly signed request reusing a delivered svix-id with other content: kept as its own
+/// row, flagged, never applied.
+fn conflict(
+    ledger: &Ledger<'_>,
+    new: &NewEvent,
+    svix_id: &str,
+    first: i64,
+) -> rusqlite::Result<Recorded> {
+    let outcome = SyncOutcome::new(
+        SyncKind::Duplicate,
+        format!(
+            "CONFLICT: {svix_id} was delivered before (event {first}) with a different body: \
+             not applied"
+        ),
+    );
+    let hint = format!(
+        "This validly signed request reuses the svix-id of event {first} with different \
+         content. Svix never does that: it is a bug in whatever sent it, or someone who holds \
+         your signing secret. If you did not send it, roll the secret in the Clerk dashboard \
+         and paste the new one here."
+    );
+    let summary = ledger.insert(new, outcome, Some(hint))?;
+    Ok(Recorded {
+        summary,
+        duplicate: None,
+        user_changed: None,
     })
 }
 

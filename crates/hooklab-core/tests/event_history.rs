@@ -132,3 +132,53 @@ async fn metadata_too_deep_to_show_says_so_instead_of_null() {
     let text = shown.as_str().unwrap_or_default();
     assert!(text.contains("nested deeper than 128 levels"), "{shown}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_svix_id_with_other_content_is_kept_and_flagged_never_applied() {
+    let h = Harness::start().await;
+    let created = fixture("user.created", None, now_ms() - 60_000);
+    let user = user_of(&created);
+    let first = signed(created.body.clone());
+    let first_id = h.deliver(&first).await.id();
+    let mut other: serde_json::Value = serde_json::from_str(&created.body).unwrap();
+    other["data"]["username"] = "hijacked".into();
+    let reused = hooklab_core::send::sign_as(
+        first.svix_id.clone(),
+        other.to_string().into(),
+        &common::secret(SECRET),
+        common::now_secs(),
+        hooklab_core::send::SignOptions::default(),
+    );
+
+    let reply = h.deliver(&reused).await;
+    assert_ne!(
+        reply.id(),
+        first_id,
+        "the new content was dropped into a redelivery count"
+    );
+    let flagged = h.event(reply.id()).await;
+    assert!(
+        flagged.summary.sync_detail.starts_with("CONFLICT"),
+        "{:?}",
+        flagged.summary
+    );
+    assert!(
+        flagged
+            .summary
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("signing secret")
+    );
+    assert_eq!(
+        flagged.body,
+        other.to_string().into_bytes(),
+        "kept exactly as received"
+    );
+    assert_eq!(h.event(first_id).await.summary.delivery_count, 1);
+    assert_ne!(
+        h.existing_user(&user).await.user.username.as_deref(),
+        Some("hijacked"),
+        "never applied"
+    );
+}

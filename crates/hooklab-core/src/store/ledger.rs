@@ -143,16 +143,13 @@ impl<'c> Ledger<'c> {
         Ok(())
     }
 
-    /// Bumps the delivery of `svix_id` (its first verified row) with `new`, a redelivery of it,
+    /// Bumps delivery `id` (a message's first verified row) with `new`, a redelivery of it,
     /// and records when and how this attempt arrived.
     pub(crate) fn bump_redelivery(
         &self,
-        svix_id: &str,
+        id: i64,
         new: &NewEvent,
-    ) -> rusqlite::Result<Option<EventSummary>> {
-        let Some(id) = self.delivery_id(svix_id)? else {
-            return Ok(None);
-        };
+    ) -> rusqlite::Result<EventSummary> {
         let now_ms = new.capture.received_ms;
         self.conn
             .prepare_cached(
@@ -174,7 +171,16 @@ impl<'c> Ledger<'c> {
             ))?
             .query_row(params![id, now_ms], summary_from_row)?;
         self.changed(ChangeKind::Event, Some(summary.id), None)?;
-        Ok(Some(summary))
+        Ok(summary)
+    }
+
+    /// Whether event `id` holds a body other than `body`.
+    pub(crate) fn body_differs(&self, id: i64, body: &[u8]) -> rusqlite::Result<bool> {
+        let same: bool = self
+            .conn
+            .prepare_cached("SELECT body = ?2 FROM events WHERE id = ?1")?
+            .query_row(params![id, body], |r| r.get(0))?;
+        Ok(!same)
     }
 
     /// The delivery of `svix_id` (its first verified row at the webhook path), unchanged.
@@ -190,7 +196,8 @@ impl<'c> Ledger<'c> {
             .optional()
     }
 
-    fn delivery_id(&self, svix_id: &str) -> rusqlite::Result<Option<i64>> {
+    /// The row id of `svix_id`'s delivery (its first verified row at the webhook path).
+    pub(crate) fn delivery_id(&self, svix_id: &str) -> rusqlite::Result<Option<i64>> {
         self.conn
             .prepare_cached("SELECT event_id FROM deliveries WHERE svix_id = ?1")?
             .query_row([svix_id], |r| r.get(0))
