@@ -197,6 +197,7 @@ async fn read_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
+        discard(body).await;
         return (
             Bytes::new(),
             declared.unwrap_or_default(),
@@ -222,6 +223,26 @@ async fn read_body(
             }
         }
     }
+}
+
+/// Reads and drops what an over-limit upload sends, up to a bound, before it is answered: a
+/// connection closed with unread bytes is reset, and the client would see a reset instead of
+/// the 413. Past the bound (or a stall) the connection is closed anyway.
+async fn discard(body: Body) {
+    use http_body_util::BodyExt as _;
+    const DISCARD_MAX: usize = 8 * 1024 * 1024;
+    const DISCARD_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+    let mut body = body;
+    let mut seen = 0usize;
+    let drain = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, Bytes::len);
+            if seen > DISCARD_MAX {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DISCARD_TIME, drain).await;
 }
 
 /// The request could not be committed: never a 2xx, no internals leaked.

@@ -8,7 +8,7 @@ mod common;
 use bytes::Bytes;
 use common::{
     Harness, OTHER_SECRET, SECRET, WEBHOOK_PATH, fixture, headers_without, now_ms, redelivery,
-    signed, signed_with, user_of,
+    signed, signed_with, user_of, within,
 };
 use hooklab_core::send::SignOptions;
 use hooklab_core::store::EventFilter;
@@ -573,4 +573,27 @@ async fn every_answered_request_is_stored_with_its_status() {
     }
     // The redelivery is counted on its original row, not stored twice.
     assert_eq!(h.all_events().await.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_upload_is_read_to_the_end_so_the_client_sees_the_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let h = Harness::start().await;
+    let body = vec![b'x'; 3 * 1024 * 1024];
+    let head = format!(
+        "POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n\r\n",
+        h.addr,
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(h.addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // A slow client: the body follows a moment after the headers. Without the drain, the
+    // server has answered and closed by then, and this write is reset.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let uploaded = within("the upload", stream.write_all(&body)).await;
+    assert!(uploaded.is_ok(), "the upload was cut off: {uploaded:?}");
+    let mut answer = Vec::new();
+    let _ = within("the answer", stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 }
