@@ -1,5 +1,5 @@
 # The README's two commands (run, test). Both install what they need first (scripts/setup.sh).
-.PHONY: run test serve install bench
+.PHONY: run test serve install bench bench-app
 
 run:     ## the desktop app
 	scripts/run.sh
@@ -16,3 +16,9 @@ install: ## puts `hooklab` on PATH (~/.cargo/bin)
 
 bench:
 	cargo run --release --locked -p hooklab-cli -- bench --events 100000 --report-every 20000
+
+bench-app: ## the desktop window's numbers (launch, frames under load, memory): debug build, Xvfb
+	cd ui && npm run --silent build
+	cargo build --locked -p hooklab-app -p hooklab-cli
+	PATH="$$HOME/.cargo/bin:$$PATH" HOOKLAB_APP="$(CURDIR)/target/debug/hooklab-app" HOOKLAB_CLI="$(CURDIR)/target/debug/hooklab" \
+	  xvfb-run -a -s "-screen 0 1280x800x24" node src-tauri/e2e/bench/window.mjs

@@ -25,10 +25,11 @@ export function freePort() {
 }
 
 export class App {
-  static async start({ secrets = [SECRET] } = {}) {
+  /** `db`: an existing database to open (default: a new one in the temporary directory). */
+  static async start({ secrets = [SECRET], db } = {}) {
     const app = new App();
     app.dir = mkdtempSync(join(tmpdir(), 'hooklab-e2e-'));
-    app.db = join(app.dir, 'hooklab.db');
+    app.db = db ?? join(app.dir, 'hooklab.db');
     app.config = join(app.dir, 'settings.json');
     app.port = await freePort();
     app.url = `http://127.0.0.1:${app.port}/api/webhooks/clerk`;

@@ -8,7 +8,9 @@ mod error;
 mod forward;
 mod launch;
 mod logging;
+mod rendering;
 
+use tauri::webview::PageLoadEvent;
 use tauri::{Manager, RunEvent};
 
 fn main() {
@@ -23,9 +25,18 @@ fn main() {
             }
         }))
         .plugin(tauri_plugin_clipboard_manager::init())
+        // Wall-clock time, so a launch benchmark can line it up with when it spawned the app.
+        .on_page_load(|webview, payload| {
+            if webview.label() == "main" && payload.event() == PageLoadEvent::Finished {
+                tracing::info!(at_ms = hooklab_core::capture::now_ms(), "window loaded");
+            }
+        })
         .setup(|app| {
             let state = tauri::async_runtime::block_on(launch::start())?;
             forward::spawn(app.handle().clone(), state.runtime.clone());
+            if let Some(window) = app.get_webview_window("main") {
+                rendering::adapt(&window);
+            }
             app.manage(state);
             Ok(())
         })

@@ -8,6 +8,11 @@ import { upsertSorted } from './order';
 /** Rows fetched per page. */
 export const PAGE_SIZE = 200;
 
+/** Rows live arrivals may pile up to at the top before the oldest are let go (they page back
+ * in when scrolled to): at hundreds of webhooks a second the log would otherwise hold every
+ * event since the window opened. */
+export const LIVE_ROWS = 10 * PAGE_SIZE;
+
 /** Where the log gets its rows. */
 export interface EventLoader {
   list(filter: EventFilter): Promise<EventPage>;
@@ -86,6 +91,8 @@ export class EventLog {
   readonly pins: Pins;
   private generation = 0;
   private pending: EventSummary[][] = [];
+  /** Rows kept: at least LIVE_ROWS, more once the user pages further down. */
+  private keep = LIVE_ROWS;
 
   constructor(
     private loader: EventLoader,
@@ -127,6 +134,7 @@ export class EventLog {
     this.loaded = false;
     this.error = null;
     this.pending = [];
+    this.keep = LIVE_ROWS;
     try {
       const page = await this.loader.list(backendFilter(this.filter, null));
       if (gen !== this.generation) return;
@@ -156,6 +164,7 @@ export class EventLog {
       const last = this.items.at(-1)?.id ?? Infinity;
       this.items = this.items.concat(page.items.filter((e) => e.id < last));
       this.nextCursor = page.next_cursor;
+      this.keep = Math.max(this.keep, this.items.length);
     } catch (e) {
       if (gen === this.generation) this.error = (e as { message?: string }).message ?? String(e);
     } finally {
@@ -179,7 +188,7 @@ export class EventLog {
       matches(e, this.filter),
     );
     if (next) {
-      this.items = next;
+      this.items = this.trimmed(next);
       if ((next[0]?.id ?? 0) > before) this.headId = next[0].id;
     }
     const extra = upsertSorted(this.pinnedExtra, events, byId, false, () => false);
@@ -190,6 +199,14 @@ export class EventLog {
       const unsure = events.filter((e) => !shown.has(e.id) && matches(e, rest));
       if (unsure.length) void this.searchBodies(unsure);
     }
+  }
+
+  /** `items` cut to the rows kept; the cut-off ones page back in from the backend. */
+  private trimmed(items: EventSummary[]): EventSummary[] {
+    if (items.length <= this.keep) return items;
+    const kept = items.slice(0, this.keep);
+    this.nextCursor = kept[kept.length - 1].id;
+    return kept;
   }
 
   /** Asks the backend which of `unsure` (new events) match the search inside their bodies. */
@@ -203,7 +220,7 @@ export class EventLog {
       const before = this.items[0]?.id ?? 0;
       const next = upsertSorted(this.items, page.items, byId, this.nextCursor === null, () => true);
       if (!next) return;
-      this.items = next;
+      this.items = this.trimmed(next);
       if ((next[0]?.id ?? 0) > before) this.headId = next[0].id;
     } catch {
       // The next reload shows them; a failed live search is not worth an error banner.

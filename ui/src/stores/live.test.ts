@@ -2,7 +2,7 @@
 // paused buffering, filters, and pins surviving Clear.
 import { describe, expect, it, vi } from 'vitest';
 import type { ChangeBatch, EventFilter, EventSummary, UserQuery, UserRow } from '../types';
-import { EventLog } from './events.svelte';
+import { EventLog, LIVE_ROWS, PAGE_SIZE } from './events.svelte';
 import { UserTable, compareUsers, userMatches } from './users.svelte';
 import { Live } from './live.svelte';
 import type { KeyValue } from './pins.svelte';
@@ -190,6 +190,21 @@ describe('Live.apply: users and sessions', () => {
     expect(live.tunnel).toMatchObject({ state: 'reconnecting', attempt: 2, retry_in_ms: 1500, last_error: 'refused' });
     live.apply(batch({ upto: 3, tunnel: { id: 3, at: 3, state: 'failed', url: null, detail: 'rejected\nCopy it again' } }));
     expect(live.tunnel).toMatchObject({ state: 'failed', error: 'rejected', hint: 'Copy it again' });
+  });
+});
+
+describe('a long live tail', () => {
+  it('keeps the newest rows in memory and lets the oldest page back in', async () => {
+    const { b, log, live } = await setup([event(1), event(2)]);
+    const burst = Array.from({ length: LIVE_ROWS + 500 }, (_, i) => event(i + 3));
+    b.db.events.push(...burst);
+    live.apply(batch({ upto: 2, events: burst }));
+    expect(log.rows).toHaveLength(LIVE_ROWS);
+    expect(log.rows[0].id).toBe(LIVE_ROWS + 502);
+    expect(log.hasMore).toBe(true);
+    await log.loadMore();
+    expect(log.rows).toHaveLength(LIVE_ROWS + PAGE_SIZE);
+    expect(log.rows.at(-1)?.id).toBe(503 - PAGE_SIZE);
   });
 });
 
