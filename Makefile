@@ -1,6 +1,9 @@
 # The README's two commands (run, test). Both install what they need first (scripts/setup.sh).
 .PHONY: run test serve install bench bench-app
 
+# Where cargo builds (CARGO_TARGET_DIR when set).
+TARGET ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+
 run:     ## the desktop app
 	scripts/run.sh
 
@@ -20,5 +23,5 @@ bench:
 bench-app: ## the desktop window's numbers (launch, frames under load, memory): debug build, Xvfb
 	cd ui && npm run --silent build
 	cargo build --locked -p hooklab-app -p hooklab-cli
-	PATH="$$HOME/.cargo/bin:$$PATH" HOOKLAB_APP="$(CURDIR)/target/debug/hooklab-app" HOOKLAB_CLI="$(CURDIR)/target/debug/hooklab" \
+	PATH="$$HOME/.cargo/bin:$$PATH" HOOKLAB_APP="$(TARGET)/debug/hooklab-app" HOOKLAB_CLI="$(TARGET)/debug/hooklab" \
 	  xvfb-run -a -s "-screen 0 1280x800x24" node src-tauri/e2e/bench/window.mjs

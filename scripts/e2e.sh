@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --locked -p hooklab-app -p hooklab-cli
-export HOOKLAB_APP="$PWD/target/debug/hooklab-app" HOOKLAB_CLI="$PWD/target/debug/hooklab"
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+export HOOKLAB_APP="$target/debug/hooklab-app" HOOKLAB_CLI="$target/debug/hooklab"
 exec xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-concurrency=1 src-tauri/e2e/

@@ -12,4 +12,4 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "     \`make serve\` (the headless receiver), or \`xvfb-run target/debug/hooklab-app\`." >&2
   exit 1
 fi
-exec target/debug/hooklab-app
+exec "${CARGO_TARGET_DIR:-target}/debug/hooklab-app"

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 cargo build --release --locked -p hooklab-cli
-exec target/release/hooklab serve "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/hooklab" serve "$@"
