@@ -15,7 +15,7 @@ import type {
   UserRow,
   Verification,
 } from '../types';
-import { compareUsers, userMatches } from '../stores/users.svelte';
+import { pageOfUsers } from '../stores/users.svelte';
 import { sampleObject } from './samples';
 import { GET_HINT, verificationHint, wrongPathHint } from './hints';
 
@@ -340,13 +340,7 @@ export class World {
   }
 
   listUsers(q: UserQuery): UserPage {
-    const sorted = [...this.users.values()]
-      .filter((u) => userMatches(u, q.search ?? ''))
-      .sort((a, b) => compareUsers(a, b, q.sort ?? 'seq', q.descending ?? false));
-    const from = q.before == null ? 0 : sorted.findIndex((u) => u.seq === q.before) + 1;
-    const limit = q.limit ?? 50;
-    const items = sorted.slice(from, from + limit);
-    return { items, next_cursor: sorted.length > from + limit ? items[items.length - 1].seq : null };
+    return pageOfUsers(this.users.values(), q);
   }
 
   getUser(id: string): UserDetail | null {

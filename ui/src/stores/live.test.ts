@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ChangeBatch, EventFilter, EventSummary, UserQuery, UserRow } from '../types';
 import { EventLog, LIVE_ROWS, PAGE_SIZE } from './events.svelte';
-import { UserTable, compareUsers, userMatches } from './users.svelte';
+import { UserTable, pageOfUsers } from './users.svelte';
 import { Live } from './live.svelte';
 import type { KeyValue } from './pins.svelte';
 
@@ -76,15 +76,7 @@ function backend(events: EventSummary[], users: UserRow[] = []) {
     return { items, next_cursor: all.length > limit ? items[items.length - 1].id : null };
   });
   const one = vi.fn(async (id: number) => db.events.find((e) => e.id === id) ?? null);
-  const listUsers = vi.fn(async (q: UserQuery) => {
-    const sorted = db.users
-      .filter((u) => userMatches(u, q.search ?? ''))
-      .sort((a, b) => compareUsers(a, b, q.sort ?? 'seq', q.descending ?? false));
-    const from = q.before == null ? 0 : sorted.findIndex((u) => u.seq === q.before) + 1;
-    const limit = q.limit ?? 50;
-    const items = sorted.slice(from, from + limit);
-    return { items, next_cursor: sorted.length > from + limit ? items[items.length - 1].seq : null };
-  });
+  const listUsers = vi.fn(async (q: UserQuery) => pageOfUsers(db.users, q));
   return { db, list, one, listUsers };
 }
 

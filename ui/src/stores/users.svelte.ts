@@ -49,6 +49,17 @@ export function compareUsers(a: UserRow, b: UserRow, key: UserSortKey, desc: boo
   return (a.seq - b.seq) * dir;
 }
 
+/** One page of `users` as the backend answers `q` (for the in-browser fake and tests). */
+export function pageOfUsers(users: Iterable<UserRow>, q: UserQuery): UserPage {
+  const sorted = [...users]
+    .filter((u) => userMatches(u, q.search ?? ''))
+    .sort((a, b) => compareUsers(a, b, q.sort ?? 'seq', q.descending ?? false));
+  const from = q.before == null ? 0 : sorted.findIndex((u) => u.seq === q.before) + 1;
+  const limit = q.limit ?? 50;
+  const items = sorted.slice(from, from + limit);
+  return { items, next_cursor: sorted.length > from + limit ? items[items.length - 1].seq : null };
+}
+
 /** Text columns open A to Z; numbers and times open newest first. */
 const ASCENDING_FIRST: UserSortKey[] = ['id', 'primary_email', 'name', 'username', 'primary_phone'];
 
