@@ -90,6 +90,8 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
     let source = origin.map_or(Source::Local, |o| o.source);
+    // For the log line should the store refuse it (cheap clones: no allocation per request).
+    let (method, uri) = (parts.method.clone(), parts.uri.clone());
     let probe_header = parts
         .headers
         .get(PROBE_HEADER)
@@ -110,8 +112,6 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
         incomplete,
         replay_of,
     };
-    // Kept for the log line should the store refuse it (the capture moves into the engine).
-    let request = format!("{} {}", capture.method, capture.path);
     match engine.ingest(capture).await {
         Ok(receipt) => {
             let status =
@@ -156,6 +156,7 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
         }
         Err(e) => {
             let response = store_failure(&e);
+            let request = format!("{method} {uri}");
             engine.not_stored(&request, remote, response.status().as_u16(), &e);
             response
         }
