@@ -18,10 +18,11 @@ fn start(path: &std::path::Path) -> Result<Engine, StoreError> {
     Engine::start(config)
 }
 
-fn journal_mode(path: &std::path::Path) -> String {
+/// `PRAGMA name` of the file at `path`, read through a connection of its own.
+fn pragma<T: rusqlite::types::FromSql>(path: &std::path::Path, name: &str) -> T {
     Connection::open(path)
         .unwrap()
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
         .unwrap()
 }
 
@@ -38,7 +39,11 @@ fn another_applications_database_is_refused_and_left_untouched() {
     let err = start(&path).expect_err("a foreign database was opened");
     assert_eq!(err.code(), "db_not_hooklab", "{err}");
     assert!(err.to_string().contains("left untouched"), "{err}");
-    assert_eq!(journal_mode(&path), "delete", "converted to WAL");
+    assert_eq!(
+        pragma::<String>(&path, "journal_mode"),
+        "delete",
+        "converted to WAL"
+    );
     let tables: i64 = Connection::open(&path)
         .unwrap()
         .query_row(
@@ -83,10 +88,7 @@ async fn new_databases_are_marked_and_reopen() {
     let path = dir.path().join("hooklab.db");
     let engine = start(&path).expect("a new database");
     engine.store().close().await;
-    let id: i32 = Connection::open(&path)
-        .unwrap()
-        .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .unwrap();
+    let id: i32 = pragma(&path, "application_id");
     assert_eq!(id, APPLICATION_ID);
     let again = start(&path).expect("Hooklab's own database reopens");
     again.store().close().await;
@@ -99,9 +101,6 @@ async fn new_databases_are_marked_and_reopen() {
         .unwrap();
     let legacy = start(&path).expect("an unmarked Hooklab database opens");
     legacy.store().close().await;
-    let id: i32 = Connection::open(&path)
-        .unwrap()
-        .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .unwrap();
+    let id: i32 = pragma(&path, "application_id");
     assert_eq!(id, APPLICATION_ID, "marked on open");
 }
