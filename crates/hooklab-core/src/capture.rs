@@ -88,8 +88,23 @@ pub const REPLAY_HEADER: &str = "x-hooklab-replay-of";
 pub enum Incomplete {
     /// Over the size limit (the body is not kept).
     TooLarge,
-    /// The client stopped sending before the end.
-    Aborted,
+    /// The body stopped short of its end (what arrived is kept); `expected` is its declared
+    /// `Content-Length`, if any.
+    Short { why: Short, expected: Option<u64> },
+}
+
+/// How a body stopped short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Short {
+    /// The client closed the connection.
+    Closed,
+    /// Nothing arrived for this long.
+    Stalled(std::time::Duration),
+    /// The body was still arriving after this long.
+    TooSlow(std::time::Duration),
+    /// Every connection was busy and this upload had been arriving the longest: it was ended
+    /// to let a new connection in.
+    MadeRoom,
 }
 
 impl Capture {

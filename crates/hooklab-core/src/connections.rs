@@ -2,8 +2,9 @@
 //! hyper with a header-read timeout, at most `max_connections` open at once, and a deadline for
 //! requests in flight when serving stops. At the cap, the oldest connection with no request in
 //! flight (a client stalled mid-headers, an idle keep-alive) is closed to make room, so clients
-//! that never finish their headers cannot lock a real delivery out; with none idle, the new
-//! connection is refused.
+//! that never finish their headers cannot lock a real delivery out. With none idle, the upload
+//! that has been arriving the longest is ended (and captured as such): slow bodies cannot lock
+//! a delivery out either. Only when every connection is past its body is the new one refused.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,11 +17,12 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::{AbortHandle, JoinSet};
 use tower::ServiceExt;
 
 use crate::capture::Origin;
+use crate::upload::{self, BodyLimits, Upload};
 
 /// Limits on the receiver's connections.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +33,8 @@ pub struct ConnLimits {
     pub max_connections: usize,
     /// How long requests in flight may take to finish when serving stops.
     pub drain_grace: Duration,
+    /// How long a client may take to send a body.
+    pub body: BodyLimits,
 }
 
 impl Default for ConnLimits {
@@ -40,15 +44,20 @@ impl Default for ConnLimits {
             // Well under the usual 1,024 open files, which the database also needs.
             max_connections: 512,
             drain_grace: Duration::from_secs(5),
+            body: BodyLimits::default(),
         }
     }
 }
 
-/// An open connection: how many of its requests are in flight, and how to close it.
+/// An open connection: how many of its requests are in flight, its upload, and how to close it.
 struct Open {
     busy: Arc<AtomicUsize>,
+    upload: Arc<Upload>,
     abort: AbortHandle,
 }
+
+/// How long a connection whose upload was ended to make room has to send its answer.
+const CUT_GRACE: Duration = Duration::from_secs(2);
 
 type Table = Arc<Mutex<BTreeMap<u64, Open>>>;
 
@@ -60,6 +69,7 @@ pub(crate) struct Connections {
     next_id: u64,
     tasks: JoinSet<()>,
     drain: watch::Sender<bool>,
+    budget: Arc<Semaphore>,
 }
 
 impl Connections {
@@ -71,6 +81,7 @@ impl Connections {
             next_id: 0,
             tasks: JoinSet::new(),
             drain: watch::channel(false).0,
+            budget: upload::budget(),
         }
     }
 
@@ -94,11 +105,14 @@ impl Connections {
         self.next_id += 1;
         let busy = Arc::new(AtomicUsize::new(0));
         let (started, finished) = (busy.clone(), busy.clone());
+        let upload = Arc::new(Upload::new(self.limits.body, self.budget.clone()));
+        let for_requests = upload.clone();
         let service = self
             .router
             .clone()
             .map_request(move |mut request: http::Request<Incoming>| {
                 request.extensions_mut().insert(origin);
+                request.extensions_mut().insert(for_requests.clone());
                 started.fetch_add(1, Ordering::Relaxed);
                 request
             })
@@ -128,7 +142,14 @@ impl Connections {
                 }
             }
         });
-        open.insert(id, Open { busy, abort });
+        open.insert(
+            id,
+            Open {
+                busy,
+                upload,
+                abort,
+            },
+        );
     }
 
     /// Waits for some connection to end (never returns while none is open).
@@ -147,8 +168,9 @@ impl Connections {
     }
 }
 
-/// Makes room for one more connection: closes the oldest idle one when at `max`. False when
-/// every open connection has a request in flight.
+/// Makes room for one more connection when at `max`: closes the oldest idle one, or else ends
+/// the upload that has been arriving the longest (its request is still captured and answered).
+/// False when every open connection is past its body.
 fn make_room(open: &mut BTreeMap<u64, Open>, max: usize) -> bool {
     if open.len() < max.max(1) {
         return true;
@@ -157,11 +179,26 @@ fn make_room(open: &mut BTreeMap<u64, Open>, max: usize) -> bool {
         .iter()
         .find(|(_, o)| o.busy.load(Ordering::Relaxed) == 0)
         .map(|(id, _)| *id);
-    let Some(closed) = idle.and_then(|id| open.remove(&id)) else {
+    if let Some(closed) = idle.and_then(|id| open.remove(&id)) {
+        closed.abort.abort();
+        tracing::debug!("closed the oldest idle connection to make room for a new one");
+        return true;
+    }
+    let slowest = open
+        .iter()
+        .filter_map(|(id, o)| o.upload.reading_since().map(|since| (since, *id)))
+        .min()
+        .map(|(_, id)| id);
+    let Some(cut) = slowest.and_then(|id| open.remove(&id)) else {
         return false;
     };
-    closed.abort.abort();
-    tracing::debug!("closed the oldest idle connection to make room for a new one");
+    cut.upload.cut();
+    tracing::info!("ended the longest-running upload to make room for a new connection");
+    // It answers and closes; one that does not read its answer is closed after the grace.
+    tokio::spawn(async move {
+        tokio::time::sleep(CUT_GRACE).await;
+        cut.abort.abort();
+    });
     true
 }
 

@@ -9,7 +9,7 @@ use tokio::sync::broadcast;
 
 use crate::alarm::{Alarm, AlarmSink};
 use crate::bus::{self, BusEvent};
-use crate::capture::{Capture, Incomplete};
+use crate::capture::{Capture, Incomplete, Short};
 use crate::clerk::parse_event;
 use crate::not_stored::NotStored;
 use crate::secret::Secret;
@@ -343,10 +343,8 @@ impl Engine {
                     hint,
                 );
             }
-            Some(Incomplete::Aborted) => {
-                let hint = "The whole body never arrived: the client closed the connection or \
-                            stopped sending for 10 s. Nothing was verified."
-                    .to_owned();
+            Some(Incomplete::Short { why, expected }) => {
+                let hint = short_body_hint(why, capture.body_size, expected);
                 return refuse(
                     capture,
                     400,
@@ -383,4 +381,31 @@ impl Engine {
             }
         }
     }
+}
+
+/// What happened to a body that stopped short, in the words of the request's hint.
+fn short_body_hint(why: Short, got: u64, expected: Option<u64>) -> String {
+    let got = match expected {
+        Some(n) => format!("{got} of {n} bytes"),
+        None => format!("{got} bytes"),
+    };
+    let what = match why {
+        Short::Closed => format!("The client closed the connection after {got} of the body."),
+        Short::Stalled(idle) => format!(
+            "The client sent {got} of the body and then nothing for {} s, so Hooklab stopped \
+             waiting.",
+            idle.as_secs()
+        ),
+        Short::TooSlow(total) => format!(
+            "The body was still arriving after {} s ({got} so far); Hooklab allows {} s for a \
+             body. Svix gives up on a delivery after about 15 s, so this is not Clerk.",
+            total.as_secs(),
+            total.as_secs()
+        ),
+        Short::MadeRoom => format!(
+            "Hooklab ended this upload after {got} to let a new connection in: every connection \
+             was busy, and this body had been arriving the longest."
+        ),
+    };
+    format!("{what} Nothing was verified.")
 }

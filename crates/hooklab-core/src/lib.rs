@@ -26,6 +26,7 @@ pub mod sync;
 pub mod test_event;
 pub mod text;
 pub mod tunnel;
+pub mod upload;
 pub mod verify;
 
 pub use engine::{Engine, EngineConfig, Receipt};

@@ -2,34 +2,30 @@
 //! reads the raw body, captures the request, lets the engine judge and commit it, then answers.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use serde::Serialize;
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use crate::capture::{Capture, Incomplete, Origin, REPLAY_HEADER, Source, now_ms};
+use crate::capture::{Capture, Origin, REPLAY_HEADER, Source, now_ms};
 pub use crate::connections::ConnLimits;
 use crate::connections::Connections;
 use crate::engine::{Engine, PROBE_HEADER};
 use crate::store::StoreError;
 use crate::sync::SyncKind;
-
-/// Requests handled at once; more wait for a slot. Bounds the memory a flood of large bodies
-/// can take (each body is read whole, up to the 1 MiB limit) on a receiver the tunnel exposes.
-pub const MAX_CONCURRENT_REQUESTS: usize = 256;
+use crate::upload::{ReadBody, Upload, read_body};
 
 /// The router: every path and method lands in `receive`, so that wrong paths and methods are
-/// captured and diagnosed too.
+/// captured and diagnosed too. What a flood can cost is bounded per connection, not per
+/// request: see `connections` (how many, and who makes room) and `upload` (deadlines and the
+/// memory budget of bodies).
 pub fn router(engine: Engine) -> Router {
-    Router::new().fallback(receive).with_state(engine).layer(
-        tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS),
-    )
+    Router::new().fallback(receive).with_state(engine)
 }
 
 /// Serves the router on a loopback listener until `shutdown` resolves, with the default
@@ -81,8 +77,15 @@ const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100
 async fn receive(State(engine): State<Engine>, request: Request) -> Response {
     let received_ms = now_ms();
     let origin = request.extensions().get::<Origin>().copied();
+    let upload = request.extensions().get::<Arc<Upload>>().cloned();
     let (parts, body) = request.into_parts();
-    let (body, body_size, incomplete) = read_body(&parts.headers, body, engine.body_limit()).await;
+    // Held until the answer is sent: the body's share of the listener's memory budget.
+    let ReadBody {
+        bytes: body,
+        size: body_size,
+        incomplete,
+        _held,
+    } = read_body(&parts.headers, body, engine.body_limit(), upload).await;
     let remote = origin.and_then(|o| o.remote);
     let replay_of = parts
         .headers
@@ -146,8 +149,8 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
                     .headers_mut()
                     .insert(header::ALLOW, HeaderValue::from_static("POST"));
             }
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                // The unread body is dropped: close, so the client reads this answer.
+            if incomplete.is_some() {
+                // The rest of the body is not read: close, so the client reads this answer.
                 response
                     .headers_mut()
                     .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -182,68 +185,6 @@ struct Answer<'a> {
     detail: &'a str,
     delivery_count: i64,
     hint: Option<&'a str>,
-}
-
-/// How long a client may take to send its body (a stalled one is captured as incomplete).
-const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Reads the body up to `limit`; an over-limit body is dropped and reported by size.
-async fn read_body(
-    headers: &axum::http::HeaderMap,
-    body: Body,
-    limit: usize,
-) -> (Bytes, u64, Option<Incomplete>) {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        discard(body).await;
-        return (
-            Bytes::new(),
-            declared.unwrap_or_default(),
-            Some(Incomplete::TooLarge),
-        );
-    }
-    let read = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, limit)).await;
-    let Ok(read) = read else {
-        return (Bytes::new(), 0, Some(Incomplete::Aborted));
-    };
-    match read {
-        Ok(bytes) => {
-            let size = bytes.len() as u64;
-            (bytes, size, None)
-        }
-        Err(e) => {
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            if too_large {
-                (Bytes::new(), limit as u64 + 1, Some(Incomplete::TooLarge))
-            } else {
-                (Bytes::new(), 0, Some(Incomplete::Aborted))
-            }
-        }
-    }
-}
-
-/// Reads and drops what an over-limit upload sends, up to a bound, before it is answered: a
-/// connection closed with unread bytes is reset, and the client would see a reset instead of
-/// the 413. Past the bound (or a stall) the connection is closed anyway.
-async fn discard(body: Body) {
-    use http_body_util::BodyExt as _;
-    const DISCARD_MAX: usize = 8 * 1024 * 1024;
-    const DISCARD_TIME: std::time::Duration = std::time::Duration::from_secs(2);
-    let mut body = body;
-    let mut seen = 0usize;
-    let drain = async {
-        while let Some(Ok(frame)) = body.frame().await {
-            seen += frame.data_ref().map_or(0, Bytes::len);
-            if seen > DISCARD_MAX {
-                return;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(DISCARD_TIME, drain).await;
 }
 
 /// The request could not be committed: never a 2xx, no internals leaked.

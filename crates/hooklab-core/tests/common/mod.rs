@@ -405,6 +405,15 @@ pub fn headers_without(delivery: &Delivery, name: &str) -> HeaderMap {
     headers
 }
 
+/// Reads the answer on `stream` until the server closes it.
+pub async fn read_reply(stream: &mut TcpStream) -> Reply {
+    let mut answer = Vec::new();
+    within("reading an answer", stream.read_to_end(&mut answer))
+        .await
+        .expect("read the answer");
+    parse_raw_reply(&answer)
+}
+
 fn parse_raw_reply(answer: &[u8]) -> Reply {
     let split = answer
         .windows(4)
