@@ -112,7 +112,15 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
     for (name, value) in &event.headers {
         say!("  {name}: {value}");
     }
-    say!("Body ({} bytes)", s.body_size);
+    let kept = event.body.len() as i64;
+    if kept < s.body_size {
+        say!(
+            "Body ({kept} of {} bytes kept; the hint says why)",
+            s.body_size
+        );
+    } else {
+        say!("Body ({} bytes)", s.body_size);
+    }
     emit_block(&event.body_pretty());
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::alarm::{Alarm, AlarmSink};
 use crate::bus::{self, BusEvent};
 use crate::capture::{Capture, Incomplete, Short};
 use crate::clerk::parse_event;
+use crate::junk::JunkLimits;
 use crate::not_stored::NotStored;
 use crate::secret::Secret;
 use crate::store::{EventSummary, NewEvent, Recorded, Store, StoreError, StoreOptions};
@@ -97,6 +98,7 @@ struct Inner {
     webhook_path: RwLock<Arc<str>>,
     body_limit: usize,
     not_stored: NotStored,
+    junk: JunkLimits,
     /// Tokens of the probes in flight (see [`Engine::probe_token`]).
     probe_tokens: std::sync::Mutex<Vec<String>>,
 }
@@ -133,6 +135,7 @@ impl Engine {
                 webhook_path: RwLock::new(config.webhook_path.into()),
                 body_limit: config.body_limit,
                 not_stored: NotStored::new(alarm),
+                junk: JunkLimits::default(),
                 probe_tokens: std::sync::Mutex::default(),
             }),
         })
@@ -248,7 +251,8 @@ impl Engine {
         capture: Capture,
         clock_secs: i64,
     ) -> Result<Receipt, StoreError> {
-        let new = self.judge(capture, clock_secs);
+        let mut new = self.judge(capture, clock_secs);
+        self.inner.junk.apply(&mut new);
         let recorded = self.inner.store.record(new).await?;
         self.announce(&recorded);
         let sync = recorded.duplicate.clone().unwrap_or_else(|| SyncOutcome {

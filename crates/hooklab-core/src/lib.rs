@@ -12,6 +12,7 @@ pub mod error_body;
 pub mod feed;
 pub mod fixtures;
 pub mod ids;
+pub mod junk;
 mod not_stored;
 pub mod probe;
 pub mod receiver;

@@ -149,6 +149,11 @@ async fn receive(State(engine): State<Engine>, request: Request) -> Response {
                     .headers_mut()
                     .insert(header::ALLOW, HeaderValue::from_static("POST"));
             }
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
             if incomplete.is_some() {
                 // The rest of the body is not read: close, so the client reads this answer.
                 response

@@ -243,10 +243,13 @@ fn body_not_kept(detail: &EventDetail) -> Option<&'static str> {
     if detail.body.len() as i64 == detail.summary.body_size {
         return None;
     }
-    Some(if detail.summary.status == 413 {
-        "it was over the size limit"
-    } else {
-        "it never arrived whole"
+    Some(match detail.summary.status {
+        413 => "it was over the size limit",
+        429 => "its client was rate limited, so the body was not kept",
+        _ if detail.body.len() == crate::junk::KEEP_UNSIGNED_BODY => {
+            "only the first 64 KiB of a body no secret signed are kept"
+        }
+        _ => "it never arrived whole",
     })
 }
 

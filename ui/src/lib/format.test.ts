@@ -1,6 +1,6 @@
 // Unit tests for the text formatting helpers: relative time, masks, offsets, countdowns.
 import { describe, expect, it } from 'vitest';
-import { bytes, countdown, mask, offset, printable, relativeTime, shortId, span } from './format';
+import { bytes, countdown, keptBytes, mask, offset, printable, relativeTime, shortId, span } from './format';
 
 const NOW = new Date(2025, 5, 20, 12, 0, 0).getTime();
 
@@ -67,5 +67,16 @@ describe('printable', () => {
     expect(printable('user.created\n12:00 verified')).toBe('user.created\\n12:00 verified');
     expect(printable('\u001b[2J\u0007')).toBe('\\x1b[2J\\x07');
     expect(printable('a\u202eb é')).toBe('a\\u{202e}b é');
+  });
+});
+
+describe('keptBytes', () => {
+  it('counts UTF-8 bytes, not characters', () => {
+    expect(keptBytes({ body: 'é{}', body_base64: null })).toBe(4);
+  });
+  it('counts the bytes behind base64, padding included', () => {
+    expect(keptBytes({ body: '', body_base64: '/w==' })).toBe(1);
+    expect(keptBytes({ body: '', body_base64: '//8=' })).toBe(2);
+    expect(keptBytes({ body: '', body_base64: '////' })).toBe(3);
   });
 });

@@ -58,6 +58,16 @@ export function bytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** How many bytes of an event's body were kept (exact: from the base64 when the body is not
+ * UTF-8, else from the text, which is then the exact bytes). */
+export function keptBytes(d: { body: string; body_base64: string | null }): number {
+  if (d.body_base64 !== null) {
+    const b = d.body_base64;
+    return (b.length / 4) * 3 - (b.endsWith('==') ? 2 : b.endsWith('=') ? 1 : 0);
+  }
+  return new TextEncoder().encode(d.body).length;
+}
+
 /** A countdown: `12 s`, `1:05`. */
 export function countdown(ms: number): string {
   const s = Math.max(0, Math.ceil(ms / 1000));

@@ -1,0 +1,122 @@
+//! What unsigned traffic may cost once the receiver is public. A request no configured secret
+//! signed keeps at most the first 64 KiB of its body, and a client past ten such requests a
+//! second (bursts of 50) is answered 429 with its body dropped. Every request is still
+//! recorded; signed deliveries (clock skew included) and the local machine are never limited.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Mutex, PoisonError};
+
+use crate::capture::Source;
+use crate::store::NewEvent;
+use crate::sync::{SyncKind, SyncOutcome};
+use crate::verify::Verification;
+
+/// Bytes kept of a body no configured secret signed (Clerk events are a few KB).
+pub const KEEP_UNSIGNED_BODY: usize = 64 * 1024;
+/// Unsigned requests one client may send per second, on average.
+pub const UNSIGNED_PER_SEC: f64 = 10.0;
+/// Unsigned requests one client may send in a burst.
+pub const UNSIGNED_BURST: f64 = 50.0;
+/// Clients tracked at once; past this, the ones back at a full bucket are forgotten.
+const MAX_CLIENTS: usize = 10_000;
+
+/// The per-client buckets of unsigned requests.
+#[derive(Debug, Default)]
+pub(crate) struct JunkLimits {
+    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at_ms: i64,
+}
+
+impl Bucket {
+    fn refilled(self, now_ms: i64) -> f64 {
+        let secs = (now_ms - self.at_ms).max(0) as f64 / 1000.0;
+        (self.tokens + secs * UNSIGNED_PER_SEC).min(UNSIGNED_BURST)
+    }
+}
+
+impl JunkLimits {
+    /// Applies the limits to a judged request before it is stored.
+    pub(crate) fn apply(&self, new: &mut NewEvent) {
+        if signed(&new.verification) {
+            return;
+        }
+        let capture = &new.capture;
+        let client = match capture.source {
+            Source::Tunnel => capture.remote.map(|a| a.ip()),
+            Source::Local => capture
+                .remote
+                .map(|a| a.ip())
+                .filter(|ip| !ip.is_loopback()),
+            Source::Replay | Source::Test => None,
+        };
+        if let Some(ip) = client
+            && !self.take(ip, capture.received_ms)
+        {
+            rate_limited(new);
+            return;
+        }
+        if new.capture.body.len() > KEEP_UNSIGNED_BODY {
+            new.capture.body.truncate(KEEP_UNSIGNED_BODY);
+            if let Some((_, Some(hint))) = &mut new.unsynced {
+                hint.push_str(&format!(
+                    " Only the first {} KiB of the body were kept: no configured secret signed \
+                     it.",
+                    KEEP_UNSIGNED_BODY / 1024
+                ));
+            }
+        }
+    }
+
+    /// Takes one request from `ip`'s bucket; false when it is empty.
+    fn take(&self, ip: IpAddr, now_ms: i64) -> bool {
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(&ip) {
+            buckets.retain(|_, b| b.refilled(now_ms) < UNSIGNED_BURST);
+            if buckets.len() >= MAX_CLIENTS {
+                buckets.clear();
+            }
+        }
+        let bucket = buckets.entry(ip).or_insert(Bucket {
+            tokens: UNSIGNED_BURST,
+            at_ms: now_ms,
+        });
+        let tokens = bucket.refilled(now_ms);
+        let allowed = tokens >= 1.0;
+        *bucket = Bucket {
+            tokens: if allowed { tokens - 1.0 } else { tokens },
+            at_ms: now_ms,
+        };
+        allowed
+    }
+}
+
+/// Whether a configured secret produced the signature (a skewed clock is still Clerk).
+fn signed(verification: &Verification) -> bool {
+    matches!(
+        verification,
+        Verification::Verified { .. }
+            | Verification::TimestampTooOld { .. }
+            | Verification::TimestampTooNew { .. }
+    )
+}
+
+/// Turns a request over its client's limit into a 429 record without its body.
+fn rate_limited(new: &mut NewEvent) {
+    new.status = 429;
+    new.capture.body = bytes::Bytes::new();
+    let hint = format!(
+        "This address sent more than {UNSIGNED_PER_SEC} unsigned requests a second (bursts of \
+         {UNSIGNED_BURST}), so this one was answered 429 and its body was not kept. Requests \
+         signed with your secret are never limited."
+    );
+    new.unsynced = Some((
+        SyncOutcome::new(SyncKind::NotSynced, "not synced: rate limited"),
+        Some(hint),
+    ));
+}
