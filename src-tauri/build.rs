@@ -8,6 +8,7 @@ fn main() {
         "list_users",
         "get_user",
         "changes_since",
+        "set_pins",
         "change_settings",
         "replay",
         "list_fixtures",

@@ -45,6 +45,7 @@ fn main() {
             commands::events::list_events,
             commands::events::get_event,
             commands::events::changes_since,
+            commands::events::set_pins,
             commands::users::list_users,
             commands::users::get_user,
             commands::settings::change_settings,

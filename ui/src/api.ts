@@ -114,6 +114,7 @@ export const getEvent = (key: string) => call<EventDetail | null>('get_event', {
 export const listUsers = (query: UserQuery) => call<UserPage>('list_users', { query });
 export const getUser = (id: string) => call<UserDetail | null>('get_user', { id });
 export const changesSince = (cursor: number) => call<ChangeBatch>('changes_since', { cursor });
+export const setPins = (ids: number[]) => call<null>('set_pins', { ids });
 export const changeSettings = (change: SettingsChange) =>
   call<RuntimeStatus>('change_settings', { change });
 export const replay = (request: ReplayRequest) => call<ReplayOutcome>('replay', { request });

@@ -17,6 +17,7 @@ export type {
   ProbeStage,
   ReplayOutcome,
   ReplayRequest,
+  Retention,
   RowChange,
   RuntimeStatus,
   SecretInfo,

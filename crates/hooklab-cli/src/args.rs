@@ -213,6 +213,33 @@ pub enum ConfigCommand {
         /// E.g. steady-fox-42.ngrok-free.app.
         domain: String,
     },
+    /// Set what the database keeps: the oldest events past a limit are pruned (pinned events,
+    /// and the ones users' rows point at, are kept). Limits not given stay as they are.
+    SetRetention {
+        /// Prune events older than this many days, or `off`.
+        #[arg(long, value_name = "DAYS|off", value_parser = limit)]
+        max_age_days: Option<Limit>,
+        /// Keep at most this many events, or `off`.
+        #[arg(long, value_name = "N|off", value_parser = limit)]
+        max_events: Option<Limit>,
+        /// Keep the database's data under this many MB, or `off` (default 1024).
+        #[arg(long, value_name = "MB|off", value_parser = limit)]
+        max_size_mb: Option<Limit>,
+    },
+}
+
+/// A retention limit on the command line: a number, or `off` for none.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit(pub Option<u64>);
+
+fn limit(value: &str) -> Result<Limit, String> {
+    if value.eq_ignore_ascii_case("off") {
+        return Ok(Limit(None));
+    }
+    value
+        .parse::<u64>()
+        .map(|n| Limit(Some(n)))
+        .map_err(|_| format!("`{value}` is neither a whole number nor `off`"))
 }
 
 /// `hooklab bench`.

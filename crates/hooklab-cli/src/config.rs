@@ -6,7 +6,7 @@ use hooklab_core::secret::mask;
 use hooklab_core::settings::{self, SECRET_ENV, SettingsChange};
 use hooklab_core::tunnel::{AUTHTOKEN_ENV, DOMAIN_ENV};
 
-use crate::args::ConfigCommand;
+use crate::args::{ConfigCommand, Limit};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{print_json, say};
@@ -35,6 +35,23 @@ pub fn run(mut ctx: Context, command: ConfigCommand) -> Result<(), CliError> {
         ConfigCommand::SetNgrokDomain { domain } => SettingsChange::SetNgrokDomain {
             domain: Some(domain),
         },
+        ConfigCommand::SetRetention {
+            max_age_days,
+            max_events,
+            max_size_mb,
+        } => {
+            let mut retention = ctx.settings.retention;
+            if let Some(Limit(days)) = max_age_days {
+                retention.max_age_days = days.map(|d| u32::try_from(d).unwrap_or(u32::MAX));
+            }
+            if let Some(Limit(n)) = max_events {
+                retention.max_events = n;
+            }
+            if let Some(Limit(mb)) = max_size_mb {
+                retention.max_size_mb = mb;
+            }
+            SettingsChange::SetRetention { retention }
+        }
     };
     change
         .apply_to(&mut ctx.settings)
@@ -94,6 +111,7 @@ fn show(ctx: &Context) {
             "ngrok_domain": s.ngrok_domain,
             "ngrok_env_override": ngrok_env,
             "last_public_url": s.last_public_url,
+            "retention": s.retention,
         }));
         return;
     }
@@ -130,5 +148,23 @@ fn show(ctx: &Context) {
     }
     if let Some(url) = &s.last_public_url {
         say!("last URL       {url}");
+    }
+    say!("keeps events   {}", retention_text(&s.retention));
+}
+
+/// `30 days, 100000 events, 1024 MB` (the limits set), or `all of them`.
+fn retention_text(r: &hooklab_core::store::Retention) -> String {
+    let limits: Vec<String> = [
+        r.max_age_days.map(|d| format!("{d} days")),
+        r.max_events.map(|n| format!("{n} events")),
+        r.max_size_mb.map(|mb| format!("{mb} MB")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if limits.is_empty() {
+        "all of them (no retention limit)".to_owned()
+    } else {
+        format!("at most {} (the oldest are pruned)", limits.join(", "))
     }
 }

@@ -16,6 +16,7 @@ use hooklab_core::error_body::{Coded, ErrorBody};
 use hooklab_core::runtime::{Runtime, RuntimeOptions, TunnelMode};
 use hooklab_core::send::{Delivery, SignOptions};
 use hooklab_core::settings::{self, Settings, SettingsChange};
+use hooklab_core::store::Retention;
 use hooklab_core::tunnel::{Backoff, Transport, TunnelState};
 
 struct Setup {
@@ -125,6 +126,41 @@ async fn a_secret_saved_by_another_program_applies_to_the_running_receiver() {
         .map(|i| i.role.clone())
         .collect();
     assert_eq!(roles, ["current", "previous"]);
+    s.runtime.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_from_the_settings_file_applies_at_start_and_when_changed() {
+    let mut file = with_secret(SECRET);
+    file.retention.max_age_days = Some(30);
+    let s = Setup::start(file, |_| {}).await;
+    assert_eq!(
+        s.runtime.engine().store().retention().max_age_days,
+        Some(30)
+    );
+    assert_eq!(s.runtime.status().retention.max_age_days, Some(30));
+
+    let wanted = Retention {
+        max_age_days: None,
+        max_events: Some(5000),
+        max_size_mb: Some(64),
+    };
+    let status = s
+        .runtime
+        .change_settings(SettingsChange::SetRetention { retention: wanted })
+        .await
+        .unwrap();
+    assert_eq!(status.retention, wanted);
+    assert_eq!(
+        s.runtime.engine().store().retention(),
+        wanted,
+        "applied without a restart"
+    );
+    assert_eq!(
+        settings::load(&s.settings_path()).unwrap().retention,
+        wanted,
+        "saved"
+    );
     s.runtime.shutdown().await;
 }
 

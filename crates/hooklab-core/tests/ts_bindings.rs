@@ -49,6 +49,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
         store::ChangeBatch,
         store::TunnelStateRow,
         store::Downtime,
+        store::Retention,
         capture::Source,
         sync::SyncKind,
         sync::SyncOutcome,

@@ -26,6 +26,12 @@ pub async fn get_event(
     Ok(state.runtime.engine().store().event(key).await?)
 }
 
+/// The pinned events (the retention policy keeps them); replaces the previous set.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_pins(state: State<'_, AppState>, ids: Vec<i64>) -> CommandResult<()> {
+    Ok(state.runtime.engine().store().set_pins(ids).await?)
+}
+
 /// What changed after `cursor` (the UI catches up after a reset or a reload).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn changes_since(state: State<'_, AppState>, cursor: i64) -> CommandResult<ChangeBatch> {

@@ -15,6 +15,7 @@ export type { ProbeResult } from './ProbeResult';
 export type { ProbeStage } from './ProbeStage';
 export type { ReplayOutcome } from './ReplayOutcome';
 export type { ReplayRequest } from './ReplayRequest';
+export type { Retention } from './Retention';
 export type { RowChange } from './RowChange';
 export type { RuntimeStatus } from './RuntimeStatus';
 export type { SecretInfo } from './SecretInfo';

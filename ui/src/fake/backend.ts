@@ -11,6 +11,7 @@ import type {
   EventFilter,
   ReplayOutcome,
   ReplayRequest,
+  Retention,
   RuntimeStatus,
   SendTarget,
   SettingsChange,
@@ -46,6 +47,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
 
   let authtoken: string | null = params.get('tunnel') === 'off' || empty ? null : '2abcDEFghiJKLmnoPQRstuVWX_3xyz7Ab9cDeFgHiJkLmN';
   let domain: string | null = empty ? null : DOMAIN;
+  let retention: Retention = { max_age_days: null, max_events: null, max_size_mb: 1024 };
   let lastPublicUrl: string | null = empty ? null : `https://${DOMAIN}`;
   const overridden = params.get('overridden') === '1' ? 'CLERK_WEBHOOK_SECRET' : null;
   const listeners = new Map<string, Set<Handler>>();
@@ -65,6 +67,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     tunnel_enabled: authtoken !== null,
     last_public_url: lastPublicUrl,
     db_path: '/home/alex/.local/share/hooklab/hooklab.db',
+    retention,
     settings_path: '/home/alex/.config/hooklab/settings.json',
     settings_problem: null,
   });
@@ -351,6 +354,15 @@ export function createFakeBackend(params: URLSearchParams): Backend {
         connect(lastPublicUrl);
         break;
       }
+      case 'set_retention': {
+        const r = c.retention;
+        const hint = 'Leave a limit empty for none; the size limit alone keeps the disk from filling.';
+        if (r.max_age_days !== null && r.max_age_days < 1) fail('retention_too_small', 'keep events at least 1 day', hint, 'retention');
+        if (r.max_events !== null && r.max_events < 1000) fail('retention_too_small', 'keep at least 1000 events', hint, 'retention');
+        if (r.max_size_mb !== null && r.max_size_mb < 16) fail('retention_too_small', 'keep at least 16 MB', hint, 'retention');
+        retention = r;
+        break;
+      }
     }
     const s = status();
     emit('status', s);
@@ -374,6 +386,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     get_user: (a) => world.getUser(String(a.id)),
     changes_since: (a) => world.changesSince(Number(a.cursor)),
     change_settings: (a) => changeSettings(a.change as SettingsChange),
+    set_pins: () => null,
     replay: (a) => replay(a.request as ReplayRequest),
     list_fixtures: () => SAMPLES.map((s) => ({ name: s.name, about: s.about, json: s.json })),
     send_test_event: (a) => sendTest(String(a.fixture_json), a.target as SendTarget),

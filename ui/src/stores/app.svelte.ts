@@ -7,6 +7,7 @@ import { UserTable } from './users.svelte';
 import { Live } from './live.svelte';
 import { Checklist } from './checklist.svelte';
 import { runtime } from './runtime.svelte';
+import { toasts } from './toasts.svelte';
 import type { ChangeBatch } from '../types';
 
 export const log = new EventLog({
@@ -81,6 +82,9 @@ export async function start(): Promise<void> {
   try {
     const status = await api.getStatus();
     runtime.status = status.runtime;
+    // The backend's copy is what retention keeps: a failed save must not pass silently.
+    log.pins.onchange = (ids) =>
+      void api.setPins(ids).catch((e) => toasts.show(`Pins not saved: ${api.asErrorBody(e).message}`, 'bad'));
     log.pins.scope(status.runtime.db_path);
     live.webhookPath = status.runtime.webhook_path;
     live.setTunnel(status.tunnel);

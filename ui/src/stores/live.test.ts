@@ -330,6 +330,19 @@ describe('pins and Clear', () => {
     expect(second.log.pins.count).toBe(0);
   });
 
+  it('hands the backend the whole pin set on each change and per database', async () => {
+    const storage = memory();
+    const { log } = await setup([event(1), event(2), event(3)], [], storage);
+    const saved: number[][] = [];
+    log.pins.onchange = (ids) => saved.push(ids);
+    log.pins.scope('/data/a.db');
+    log.togglePin(1);
+    log.togglePin(3);
+    log.togglePin(1);
+    log.pins.scope('/data/b.db');
+    expect(saved).toEqual([[], [1], [3, 1], [3], []]);
+  });
+
   it('fetches pinned events that are not in the loaded pages', async () => {
     const many = Array.from({ length: 300 }, (_, i) => event(i + 1));
     const { b, log } = await setup(many);

@@ -1,5 +1,5 @@
 // Pinned event ids, kept in localStorage (per database) so they survive restarts and the log's
-// "Clear".
+// "Clear", and handed to the backend on every change so its retention policy keeps them.
 
 const KEY = 'hooklab.pins';
 
@@ -22,6 +22,8 @@ export function defaultStorage(): KeyValue {
 
 export class Pins {
   ids = $state.raw<ReadonlySet<number>>(new Set());
+  /** Told the whole set after each change and once a database is chosen (the backend's copy). */
+  onchange: (ids: number[]) => void = () => {};
   private key = KEY;
 
   constructor(private storage: KeyValue = defaultStorage()) {
@@ -34,6 +36,7 @@ export class Pins {
     if (key === this.key) return;
     this.key = key;
     this.load();
+    this.onchange(this.sorted());
   }
 
   private load(): void {
@@ -54,7 +57,12 @@ export class Pins {
     const next = new Set(this.ids);
     if (!next.delete(id)) next.add(id);
     this.ids = next;
-    this.storage.setItem(this.key, JSON.stringify([...next].sort((a, b) => b - a)));
+    this.storage.setItem(this.key, JSON.stringify(this.sorted()));
+    this.onchange(this.sorted());
+  }
+
+  private sorted(): number[] {
+    return [...this.ids].sort((a, b) => b - a);
   }
 
   get count(): number {

@@ -127,6 +127,7 @@ impl Runtime {
                 .synchronous
                 .or(settings.synchronous)
                 .unwrap_or_default(),
+            retention: settings.retention,
             ..StoreOptions::default()
         };
         config.secrets = Effective::resolve(&settings, &options.overrides)?.secrets;
@@ -312,6 +313,9 @@ impl Runtime {
             self.inner.supervisor.refresh_webhook_url();
         }
         engine.set_secrets(Effective::resolve(&next, &self.inner.options.overrides)?.secrets);
+        if next.retention != engine.store().retention() {
+            engine.store().set_retention(next.retention);
+        }
         live.effective = effective;
         live.settings = next;
         self.apply_tunnel(live).await;

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::error_body::ErrorBody;
 use crate::secret::{Secret, SecretOrigin, mask};
 use crate::settings::Settings;
+use crate::store::Retention;
 
 use super::effective::{Effective, Overrides};
 
@@ -46,6 +47,8 @@ pub struct RuntimeStatus {
     pub last_public_url: Option<String>,
     /// The database file.
     pub db_path: String,
+    /// What the database keeps.
+    pub retention: Retention,
     /// The settings file.
     pub settings_path: String,
     /// Why the settings file's latest contents are not in effect, if they are not.
@@ -87,6 +90,7 @@ impl RuntimeStatus {
             tunnel_enabled: p.tunnel_enabled,
             last_public_url: p.settings.last_public_url.clone(),
             db_path: p.db_path.display().to_string(),
+            retention: p.settings.retention,
             settings_path: p.settings_path.display().to_string(),
             settings_problem: p.problem,
         }

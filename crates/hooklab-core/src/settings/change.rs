@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Settings;
 use crate::secret::{Secret, SecretOrigin, WHERE_THE_SECRET_IS};
+use crate::store::{MIN_AGE_DAYS, MIN_EVENTS, MIN_SIZE_MB, Retention};
 use crate::tunnel::{AUTHTOKEN_URL, DOMAINS_URL, normalize_domain};
 
 /// One edit of the settings.
@@ -45,6 +46,11 @@ pub enum SettingsChange {
         /// The domain (a pasted URL is reduced to its host).
         domain: Option<String>,
     },
+    /// What the database keeps; each limit `None` for none.
+    SetRetention {
+        /// The limits.
+        retention: Retention,
+    },
 }
 
 impl std::fmt::Debug for SettingsChange {
@@ -65,6 +71,7 @@ impl std::fmt::Debug for SettingsChange {
             Self::SetWebhookPath { path } => write!(f, "SetWebhookPath({path})"),
             Self::SetPort { port } => write!(f, "SetPort({port})"),
             Self::SetNgrokDomain { domain } => write!(f, "SetNgrokDomain({domain:?})"),
+            Self::SetRetention { retention } => write!(f, "SetRetention({retention:?})"),
         }
     }
 }
@@ -73,7 +80,7 @@ impl std::fmt::Debug for SettingsChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct FieldError {
-    /// `secret`, `webhook_path`, `port`, `ngrok_authtoken` or `ngrok_domain`.
+    /// `secret`, `webhook_path`, `port`, `ngrok_authtoken`, `ngrok_domain` or `retention`.
     pub field: &'static str,
     /// A stable code.
     pub code: &'static str,
@@ -137,6 +144,10 @@ impl SettingsChange {
                 ));
             }
             Self::SetPort { port } => settings.port = Some(*port),
+            Self::SetRetention { retention } => {
+                check_retention(retention)?;
+                settings.retention = *retention;
+            }
             Self::SetNgrokAuthtoken { token } => {
                 settings.ngrok_authtoken = match token.as_deref().map(str::trim) {
                     None | Some("") if token.is_some() => {
@@ -187,6 +198,30 @@ impl SettingsChange {
         }
         Ok(())
     }
+}
+
+/// Refuses limits so small they would prune what the user is looking at.
+fn check_retention(r: &Retention) -> Result<(), FieldError> {
+    let too_small = |what: String| {
+        FieldError::new(
+            "retention",
+            "retention_too_small",
+            what,
+            "Leave a limit empty for none; the size limit alone keeps the disk from filling.",
+        )
+    };
+    if r.max_age_days.is_some_and(|d| d < MIN_AGE_DAYS) {
+        return Err(too_small(format!(
+            "keep events at least {MIN_AGE_DAYS} day"
+        )));
+    }
+    if r.max_events.is_some_and(|n| n < MIN_EVENTS) {
+        return Err(too_small(format!("keep at least {MIN_EVENTS} events")));
+    }
+    if r.max_size_mb.is_some_and(|mb| mb < MIN_SIZE_MB) {
+        return Err(too_small(format!("keep at least {MIN_SIZE_MB} MB")));
+    }
+    Ok(())
 }
 
 /// `api/webhooks/clerk` → `/api/webhooks/clerk`; refuses spaces, queries and fragments.
@@ -249,6 +284,49 @@ mod tests {
         assert_eq!(s.secrets.len(), 2, "nothing changed");
         SettingsChange::DropPreviousSecret.apply_to(&mut s).unwrap();
         assert_eq!(s.secrets, vec![B.to_owned()]);
+    }
+
+    #[test]
+    fn retention_limits_too_small_to_be_safe_are_refused_and_nothing_changes() {
+        let mut s = Settings::default();
+        assert_eq!(
+            s.retention.max_size_mb,
+            Some(1024),
+            "the default bounds the disk"
+        );
+        let set = |retention| SettingsChange::SetRetention { retention };
+        let none = Retention {
+            max_age_days: None,
+            max_events: None,
+            max_size_mb: None,
+        };
+        for bad in [
+            Retention {
+                max_age_days: Some(0),
+                ..none
+            },
+            Retention {
+                max_events: Some(10),
+                ..none
+            },
+            Retention {
+                max_size_mb: Some(1),
+                ..none
+            },
+        ] {
+            let err = set(bad).apply_to(&mut s).unwrap_err();
+            assert_eq!((err.field, err.code), ("retention", "retention_too_small"));
+            assert_eq!(s.retention, Retention::default());
+        }
+        let good = Retention {
+            max_age_days: Some(30),
+            max_events: None,
+            max_size_mb: Some(512),
+        };
+        set(good).apply_to(&mut s).unwrap();
+        assert_eq!(s.retention, good);
+        set(none).apply_to(&mut s).unwrap();
+        assert_eq!(s.retention, none, "no limit at all is allowed");
     }
 
     #[test]

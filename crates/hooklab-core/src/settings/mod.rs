@@ -1,6 +1,7 @@
 //! The settings file (OS config dir, mode 0600), environment overrides, and where the database
 //! lives; every path can be overridden for tests.
 
+use crate::store::Retention;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -84,6 +85,8 @@ pub struct Settings {
     pub ngrok_domain: Option<String>,
     /// The tunnel's last public URL, to warn when it changes (Clerk still points there).
     pub last_public_url: Option<String>,
+    /// What the database keeps (age, count, size).
+    pub retention: Retention,
 }
 
 impl std::fmt::Debug for Settings {
@@ -102,6 +105,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("ngrok_domain", &self.ngrok_domain)
             .field("last_public_url", &self.last_public_url)
+            .field("retention", &self.retention)
             .finish()
     }
 }

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_tunnel.sql"),
     include_str!("../../migrations/0003_changes.sql"),
     include_str!("../../migrations/0004_redeliveries.sql"),
+    include_str!("../../migrations/0005_pins.sql"),
 ];
 
 /// The schema version this build writes.

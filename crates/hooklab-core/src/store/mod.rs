@@ -13,6 +13,7 @@ mod identity;
 mod ledger;
 mod migrate;
 mod queries;
+mod retention;
 mod row_change;
 mod tunnel;
 mod user_index;
@@ -40,6 +41,7 @@ pub use identity::APPLICATION_ID;
 pub(crate) use ledger::Ledger;
 pub use ledger::{NewEvent, Recorded};
 pub use migrate::SCHEMA_VERSION;
+pub use retention::{MIN_AGE_DAYS, MIN_EVENTS, MIN_SIZE_MB, Retention, used_bytes};
 pub use row_change::RowChange;
 pub use tunnel::{
     TUNNEL_STATES_KEPT, TunnelStateRow, latest_tunnel_state, list_tunnel_states,
@@ -63,6 +65,8 @@ pub struct StoreOptions {
     pub synchronous: Synchronous,
     /// How long the writer waits for a lock held elsewhere.
     pub busy_timeout: Duration,
+    /// What the database keeps.
+    pub retention: Retention,
 }
 
 impl Default for StoreOptions {
@@ -70,6 +74,7 @@ impl Default for StoreOptions {
         Self {
             synchronous: Synchronous::Normal,
             busy_timeout: BUSY_TIMEOUT,
+            retention: Retention::default(),
         }
     }
 }
@@ -88,6 +93,8 @@ struct Inner {
     writer_stopped: Arc<AtomicBool>,
     /// Idle read connections, reused by queries.
     readers: Mutex<Vec<Connection>>,
+    /// The retention policy the writer prunes by.
+    retention: retention::Shared,
 }
 
 /// Idle read connections kept for reuse.
@@ -125,11 +132,13 @@ impl Store {
         // Bounds the bodies waiting for the writer (at most 1 MiB each).
         let (jobs, rx) = mpsc::channel(1024);
         let writer_stopped = Arc::new(AtomicBool::new(false));
+        let retention = Arc::new(Mutex::new(options.retention));
         let parts = WriterParts {
             path: path.to_owned(),
             settle,
             alarm,
             stopped: Arc::clone(&writer_stopped),
+            retention: Arc::clone(&retention),
         };
         let writer = writer::spawn_writer(conn, rx, parts).map_err(|e| StoreError::Open {
             path: path.to_owned(),
@@ -142,8 +151,58 @@ impl Store {
                 writer: Mutex::new(Some(writer)),
                 writer_stopped,
                 readers: Mutex::new(Vec::new()),
+                retention,
             }),
         })
+        .inspect(|store: &Self| store.prune_soon())
+    }
+
+    /// Sets what the database keeps; the writer prunes to it as soon as it is free.
+    pub fn set_retention(&self, retention: Retention) {
+        *self
+            .inner
+            .retention
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = retention;
+        self.prune_soon();
+    }
+
+    /// The retention policy in force.
+    pub fn retention(&self) -> Retention {
+        *self
+            .inner
+            .retention
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Asks the writer for a pruning pass (skipped when its queue is full: it is busy, and
+    /// passes also run every few seconds while events arrive).
+    fn prune_soon(&self) {
+        let _ = self.inner.jobs.try_send(Job::Prune);
+    }
+
+    /// Replaces the set of pinned events (the app's pins; retention keeps them).
+    pub async fn set_pins(&self, ids: Vec<i64>) -> Result<(), StoreError> {
+        self.write_aside(move |conn| {
+            conn.execute_batch("BEGIN IMMEDIATE; DELETE FROM pins;")?;
+            let insert = (|| {
+                let mut stmt =
+                    conn.prepare_cached("INSERT OR IGNORE INTO pins (event_id) VALUES (?1)")?;
+                for id in &ids {
+                    stmt.execute([id])?;
+                }
+                Ok(())
+            })();
+            match insert {
+                Ok(()) => conn.execute_batch("COMMIT"),
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    Err(e)
+                }
+            }
+        })
+        .await
     }
 
     /// The database file.

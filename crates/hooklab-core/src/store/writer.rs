@@ -8,11 +8,13 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
 
 use super::checkpoint::{checkpoint, run_checkpointer};
 use super::file_watch::{Check, FileWatch};
 use super::ledger::{Ledger, NewEvent, Recorded};
+use super::retention::{self, PrunePass};
 use super::user_index::IndexPass;
 use super::{Settle, StoreError};
 use crate::alarm::{Alarm, AlarmSink};
@@ -25,6 +27,8 @@ pub(crate) enum Job {
     /// Record one request and answer when it is committed. The request comes back with the
     /// answer so that freeing it happens on its own task, not on the writer.
     Record(Box<NewEvent>, oneshot::Sender<Answer>),
+    /// Check the retention limits now (they changed, or the store just opened).
+    Prune,
     /// Finish, checkpoint, and stop.
     Close(oneshot::Sender<()>),
 }
@@ -44,6 +48,8 @@ pub(crate) struct WriterParts {
     pub alarm: AlarmSink,
     /// Raised when the writer stops without being asked to (it died).
     pub stopped: Arc<AtomicBool>,
+    /// The retention policy in force.
+    pub retention: retention::Shared,
 }
 
 /// Starts the writer thread (and its checkpointer) over an open, migrated connection.
@@ -115,14 +121,30 @@ fn run_writer(
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     let mut closing = None;
     let mut file = FileWatch::new(&parts.path);
+    let mut prune = PrunePass::new(Arc::clone(&parts.retention));
     while closing.is_none() {
-        let Some(first) = jobs.blocking_recv() else {
+        // A pruning pass that gave way to requests resumes as soon as none waits.
+        let first = if prune.unfinished() {
+            match jobs.try_recv() {
+                Ok(job) => Some(job),
+                Err(TryRecvError::Empty) => {
+                    prune.run(&conn, || jobs.is_empty());
+                    continue;
+                }
+                Err(TryRecvError::Disconnected) => None,
+            }
+        } else {
+            jobs.blocking_recv()
+        };
+        let Some(first) = first else {
             break;
         };
         let mut next = Some(first);
+        let mut prune_now = false;
         while let Some(job) = next.take() {
             match job {
                 Job::Record(event, reply) => batch.push((event, reply)),
+                Job::Prune => prune_now = true,
                 Job::Close(done) => closing = Some(done),
             }
             if closing.is_none() && batch.len() < MAX_BATCH {
@@ -144,6 +166,10 @@ fn run_writer(
                 }
                 found => refuse_batch(&mut batch, parts, found == Check::JustGone),
             }
+        }
+        // After the batch is answered, and only while no request waits.
+        if closing.is_none() && (prune_now || prune.due()) {
+            prune.run(&conn, || jobs.is_empty());
         }
     }
     index.run(&conn);
