@@ -2,7 +2,7 @@
 // free port, tauri-driver (which starts WebKitWebDriver, which starts the app), one session.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, openSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +73,11 @@ export class App {
   send(args, { ok = true } = {}) {
     const out = this.cli(['--json', 'send', ...args, '--to', this.url], { ok });
     return JSON.parse(out.split('\n')[0]);
+  }
+
+  /** The settings file as the app last saved it. */
+  settings() {
+    return JSON.parse(readFileSync(this.config, 'utf8'));
   }
 
   /** Saves a screenshot once what the DOM holds is painted (WebKit paints a few frames late). */

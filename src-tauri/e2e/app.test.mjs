@@ -1,7 +1,7 @@
 // The real Hooklab window, driven like a user would: deliveries from the `hooklab` CLI show up
 // live, a redelivery bumps its row in place, a wrong secret is diagnosed and fixed from
-// Settings + Resend, the Copy button fills the clipboard, a malformed secret is refused beside
-// its field, and writes by another process appear. Screenshots go to docs/screenshots/.
+// Settings + Resend, the Copy button fills the clipboard, a malformed secret (or a retention
+// limit too small) is refused beside its field, and writes by another process appear. Screenshots go to docs/screenshots/.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,6 +114,30 @@ test('a malformed secret is refused beside the field, and nothing is saved', asy
   const error = await app.session.waitFor('[data-testid="field-error"]', { text: 'base64', what: 'the field error' });
   assert.equal(await error.attr('data-field'), 'secret');
   assert.ok(!(await error.text()).includes('this is not'), 'the refused value is not echoed in full');
+});
+
+test('a retention limit too small is refused beside its field; a good one is saved to the settings file', async () => {
+  await open('settings');
+  const events = await app.session.waitFor('[data-testid="keep-events"]', { what: 'the retention form' });
+  await app.session.execute(`document.querySelector('[data-testid="retention-form"]').scrollIntoView({ block: 'end' })`);
+  const save = (await app.session.find('[data-testid="retention-save"]'))[0];
+  await events.clear();
+  await events.type('10');
+  await save.click();
+  const error = await app.session.waitFor('[data-testid="field-error"][data-field="retention"]', {
+    text: 'at least 1000 events',
+    what: 'the retention error',
+  });
+  assert.ok(error);
+  await events.clear();
+  await events.type('50000');
+  await save.click();
+  await app.session.waitFor('.toast', { text: 'Retention saved', what: 'the saved toast' });
+  const saved = app.settings();
+  assert.equal(saved.retention.max_events, 50000);
+  assert.equal(saved.retention.max_size_mb, 1024, 'the other limits stay');
+  await app.session.execute(`document.querySelector('[data-testid="retention-form"]').scrollIntoView({ block: 'end' })`);
+  await app.shot('settings-storage');
 });
 
 test('an event written by the CLI into the same database appears', async () => {
