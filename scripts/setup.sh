@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential pkg-config libssl-dev ca-certificates
+packages=(build-essential pkg-config ca-certificates
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev)
 if [ "${1:-}" = "test" ]; then
   packages+=(xvfb xauth webkit2gtk-driver xclip)

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request};
 use http_body_util::{BodyExt, Full};
-use hyper_tls::HttpsConnector;
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -70,9 +70,30 @@ impl HttpClient {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
+        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let https = match HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(provider.clone())
+        {
+            Ok(builder) => builder,
+            Err(e) => {
+                // No system certificates (no ca-certificates package): plain HTTP still works,
+                // and an HTTPS request fails saying its certificate is not trusted.
+                tracing::warn!(error = %e, "no root certificates found: HTTPS targets will fail");
+                let config = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map(|b| {
+                        b.with_root_certificates(rustls::RootCertStore::empty())
+                            .with_no_client_auth()
+                    });
+                match config {
+                    Ok(config) => HttpsConnectorBuilder::new().with_tls_config(config),
+                    Err(e) => panic!("aws-lc-rs supports rustls's default protocol versions: {e}"),
+                }
+            }
+        };
+        let https = https.https_or_http().enable_http1().wrap_connector(http);
         Self {
-            inner: Client::builder(TokioExecutor::new())
-                .build(HttpsConnector::new_with_connector(http)),
+            inner: Client::builder(TokioExecutor::new()).build(https),
         }
     }
 
