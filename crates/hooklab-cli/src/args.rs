@@ -139,10 +139,10 @@ pub struct EventsArgs {
     /// Only this event type (user.created, …).
     #[arg(long = "type", value_name = "TYPE")]
     pub event_type: Option<String>,
-    /// Only this outcome: failed, verified, signature_mismatch, applied, stale, ignored,
-    /// duplicate (delivered more than once), …
-    #[arg(long)]
-    pub outcome: Option<String>,
+    /// Only this outcome: `failed` (not verified, or not answered 2xx: what Clerk shows as
+    /// failed), a verification code, or a sync code (`duplicate`: delivered more than once).
+    #[arg(long, value_enum, ignore_case = true)]
+    pub outcome: Option<Outcome>,
     /// Only events about this user.
     #[arg(long, value_name = "USER_ID")]
     pub user: Option<String>,
@@ -265,4 +265,35 @@ pub struct BenchArgs {
     /// With --target: the receiver's database, to check its users table after the run.
     #[arg(long, value_name = "PATH", requires = "target")]
     pub check_db: Option<PathBuf>,
+}
+
+/// The outcomes `events --outcome` filters by (the codes the store records, and `failed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Not verified, or not answered 2xx.
+    Failed,
+    Verified,
+    MissingHeader,
+    MalformedTimestamp,
+    TimestampTooOld,
+    TimestampTooNew,
+    SignatureMismatch,
+    NoSecret,
+    NotChecked,
+    Applied,
+    Stale,
+    Duplicate,
+    Ignored,
+    Error,
+    NotSynced,
+}
+
+impl Outcome {
+    /// The code the store filters by.
+    pub fn code(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default()
+    }
 }

@@ -7,7 +7,7 @@ use hooklab_core::store::{
 
 use serde_json::Value;
 
-use crate::args::{EventsArgs, UsersArgs};
+use crate::args::{EventsArgs, Outcome, UsersArgs};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{
@@ -19,7 +19,7 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
     let conn = open_for_reading(&ctx.db)?;
     let filter = EventFilter {
         event_type: args.event_type,
-        outcome: args.outcome,
+        outcome: args.outcome.map(Outcome::code),
         user_id: args.user,
         text: args.search,
         source: args.source,

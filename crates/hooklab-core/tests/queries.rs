@@ -7,12 +7,14 @@ mod common;
 
 use std::collections::HashSet;
 
+use bytes::Bytes;
 use common::{
     Harness, OTHER_SECRET, WEBHOOK_PATH, fixture, headers_without, now_ms, signed, signed_with,
     user_of,
 };
 use hooklab_core::send::SignOptions;
 use hooklab_core::store::EventFilter;
+use http::HeaderMap;
 
 /// The row ids of the requests [`populate`] sent.
 struct Sent {
@@ -323,4 +325,44 @@ async fn list_users_and_counts_reflect_the_synced_users() {
     assert_eq!(ids(h.users(Some("alex.work")).await), [s.a.as_str()]);
     assert_eq!(ids(h.users(Some("Alexandra Sample")).await), [s.a.as_str()]);
     assert!(ids(h.users(Some("nobody@example.com")).await).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_lists_every_answer_clerk_would_show_as_failed() {
+    let h = Harness::start().await;
+    let ok = h
+        .deliver(&signed(fixture("user.created", None, now_ms()).body))
+        .await;
+    assert_eq!(ok.status, 200);
+    // Validly signed, but sent to an old path: verified, answered 404, so failed for Clerk.
+    let delivery = signed(fixture("user.created", None, now_ms()).body);
+    let lost = h
+        .post(
+            "/hooks/clerk-old",
+            &delivery.headers(),
+            delivery.body.clone(),
+        )
+        .await;
+    assert_eq!(lost.status, 404);
+    assert_eq!(h.event(lost.id()).await.summary.verification, "verified");
+    let unsigned = h
+        .post(WEBHOOK_PATH, &HeaderMap::new(), Bytes::from_static(b"{}"))
+        .await;
+
+    let failed = EventFilter {
+        outcome: Some("failed".into()),
+        ..EventFilter::default()
+    };
+    assert_eq!(
+        ids(&h, failed).await,
+        newest_first(vec![lost.id(), unsigned.id()])
+    );
+    let verified = EventFilter {
+        outcome: Some("verified".into()),
+        ..EventFilter::default()
+    };
+    assert_eq!(
+        ids(&h, verified).await,
+        newest_first(vec![ok.id(), lost.id()])
+    );
 }

@@ -16,6 +16,7 @@ import type {
   Verification,
 } from '../types';
 import { pageOfUsers } from '../stores/users.svelte';
+import { failed } from '../stores/events.svelte';
 import { sampleObject } from './samples';
 import { GET_HINT, verificationHint, wrongPathHint } from './hints';
 
@@ -306,7 +307,7 @@ export class World {
       if (f.user_id && e.user_id !== f.user_id) continue;
       if (f.outcome) {
         const o = f.outcome;
-        if (!(e.verification === o || e.sync === o || (o === 'failed' && e.verification !== 'verified') || (o === 'duplicate' && e.delivery_count > 1)))
+        if (!(e.verification === o || e.sync === o || (o === 'failed' && failed(e)) || (o === 'duplicate' && e.delivery_count > 1)))
           continue;
       }
       if (text && ![e.svix_id, e.event_type, e.user_id, e.path].some((h) => h?.toLowerCase().includes(text))) continue;

@@ -33,6 +33,12 @@ export const NO_FILTER: LogFilter = { type: '', outcome: '', source: '', text: '
 
 const byId = (e: EventSummary) => e.id;
 
+/** Whether Clerk would show the delivery as failed: not verified, or not answered 2xx (a signed
+ * request to an old path is verified and answered 404). */
+export function failed(e: Pick<EventSummary, 'verification' | 'status'>): boolean {
+  return e.verification !== 'verified' || e.status < 200 || e.status > 299;
+}
+
 /** Whether an event passes the filter (what the backend would answer, minus body text: see
  * `EventLog.upsert`). */
 export function matches(e: EventSummary, f: LogFilter): boolean {
@@ -44,7 +50,7 @@ export function matches(e: EventSummary, f: LogFilter): boolean {
     const hit =
       e.verification === o ||
       e.sync === o ||
-      (o === 'failed' && e.verification !== 'verified') ||
+      (o === 'failed' && failed(e)) ||
       (o === 'duplicate' && e.delivery_count > 1);
     if (!hit) return false;
   }

@@ -2,7 +2,7 @@
 // paused buffering, filters, and pins surviving Clear.
 import { describe, expect, it, vi } from 'vitest';
 import type { ChangeBatch, EventFilter, EventSummary, UserQuery, UserRow } from '../types';
-import { EventLog, LIVE_ROWS, PAGE_SIZE } from './events.svelte';
+import { EventLog, LIVE_ROWS, NO_FILTER, PAGE_SIZE, matches } from './events.svelte';
 import { UserTable, pageOfUsers } from './users.svelte';
 import { Live } from './live.svelte';
 import type { KeyValue } from './pins.svelte';
@@ -197,6 +197,15 @@ describe('a long live tail', () => {
     await log.loadMore();
     expect(log.rows).toHaveLength(LIVE_ROWS + PAGE_SIZE);
     expect(log.rows.at(-1)?.id).toBe(503 - PAGE_SIZE);
+  });
+});
+
+describe('the failed filter', () => {
+  it('matches what Clerk shows as failed: unverified, or verified but not answered 2xx', () => {
+    const failed = { ...NO_FILTER, outcome: 'failed' };
+    expect(matches(event(1), failed)).toBe(false);
+    expect(matches(event(2, { verification: 'signature_mismatch', status: 401 }), failed)).toBe(true);
+    expect(matches(event(3, { status: 404, path: '/hooks/old' }), failed)).toBe(true);
   });
 });
 

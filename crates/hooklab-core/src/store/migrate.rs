@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_changes.sql"),
     include_str!("../../migrations/0004_redeliveries.sql"),
     include_str!("../../migrations/0005_pins.sql"),
+    include_str!("../../migrations/0006_outcome_indexes.sql"),
 ];
 
 /// The schema version this build writes.
