@@ -16,21 +16,24 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The help heading of the options every command takes: listed after a command's own.
+const GLOBAL: &str = "Global options";
+
 /// Options every command takes. No `Debug`: it holds secrets.
 #[derive(Args)]
 pub struct Global {
     /// The SQLite database [env: HOOKLAB_DB; default: the OS data dir]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
     pub db: Option<PathBuf>,
     /// The settings file [env: HOOKLAB_CONFIG; default: the OS config dir]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
     /// Print machine-readable JSON instead of text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
     /// Signing secret (whsec_…); repeat for current and previous during a rotation.
     /// Else CLERK_WEBHOOK_SECRET / CLERK_WEBHOOK_SIGNING_SECRET, else the settings file.
-    #[arg(long = "secret", global = true, value_name = "WHSEC")]
+    #[arg(long = "secret", global = true, value_name = "WHSEC", help_heading = GLOBAL)]
     pub secrets: Vec<String>,
 }
 
@@ -49,6 +52,10 @@ pub enum Command {
     Event {
         /// The svix-id (msg_…) or the event number.
         key: String,
+        /// Print only the body, byte for byte as it arrived (to a file or a pipe; on a
+        /// terminal, control characters are shown escaped).
+        #[arg(long)]
+        raw: bool,
     },
     /// Synced users, newest first.
     Users(UsersArgs),
@@ -104,6 +111,9 @@ pub struct SendArgs {
     /// Make the event about this user (default: a fresh user id).
     #[arg(long, value_name = "USER_ID")]
     pub user_id: Option<String>,
+    /// For session.* fixtures: this session (e.g. end the one a session.created started).
+    #[arg(long, value_name = "SESSION_ID")]
+    pub session_id: Option<String>,
     /// Sign with a wrong key, as a misconfigured secret would.
     #[arg(long)]
     pub bad_signature: bool,
@@ -111,7 +121,7 @@ pub struct SendArgs {
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     pub timestamp_offset: Option<i64>,
     /// Send the same message this many times (redeliveries keep the svix-id).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub times: u32,
 }
 
@@ -152,8 +162,8 @@ pub struct EventsArgs {
     /// Only events that arrived this way.
     #[arg(long, value_parser = ["local", "tunnel", "replay", "test"])]
     pub source: Option<String>,
-    /// Page size.
-    #[arg(long, default_value_t = 50)]
+    /// Page size (1–500).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
     pub limit: u32,
     /// Continue after this cursor (printed at the end of a page).
     #[arg(long)]
@@ -166,8 +176,8 @@ pub struct UsersArgs {
     /// Text in the id, emails, phone, username or name.
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
-    /// Page size.
-    #[arg(long, default_value_t = 50)]
+    /// Page size (1–500).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
     pub limit: u32,
     /// Continue after this cursor.
     #[arg(long)]

@@ -60,8 +60,44 @@ pub fn run(mut ctx: Context, command: ConfigCommand) -> Result<(), CliError> {
             hint: Some(e.hint),
         })?;
     settings::save(&ctx.settings_path, &ctx.settings)?;
+    if !ctx.json {
+        say!("Saved: {}", saved(&change, &ctx.settings));
+    }
     show(&ctx);
     Ok(())
+}
+
+/// What a change stored, in words (secrets masked).
+fn saved(change: &SettingsChange, s: &settings::Settings) -> String {
+    match change {
+        SettingsChange::SetSecret { .. } => match s.secrets.as_slice() {
+            [current, previous, ..] => format!(
+                "signing secret {} as current; {} stays valid as previous",
+                mask(current),
+                mask(previous)
+            ),
+            [current] => format!("signing secret {}", mask(current)),
+            [] => "no signing secret".to_owned(),
+        },
+        SettingsChange::DropPreviousSecret => "the previous signing secret is forgotten".to_owned(),
+        SettingsChange::ClearSecrets => "every signing secret is forgotten".to_owned(),
+        SettingsChange::SetWebhookPath { .. } => format!(
+            "webhook path {}",
+            s.webhook_path.as_deref().unwrap_or_default()
+        ),
+        SettingsChange::SetPort { port } => format!("port {port}"),
+        SettingsChange::SetNgrokAuthtoken { .. } => format!(
+            "ngrok authtoken {}",
+            s.ngrok_authtoken.as_deref().map(mask).unwrap_or_default()
+        ),
+        SettingsChange::SetNgrokDomain { .. } => format!(
+            "ngrok domain {}",
+            s.ngrok_domain.as_deref().unwrap_or("none")
+        ),
+        SettingsChange::SetRetention { retention } => {
+            format!("retention: keeps {}", retention_text(retention))
+        }
+    }
 }
 
 /// The value given on the command line, else one line read from stdin (after a prompt on
@@ -117,7 +153,18 @@ fn show(ctx: &Context) {
     }
     say!("settings file  {}", ctx.settings_path.display());
     say!("database       {}", ctx.db.display());
-    let masked: Vec<String> = s.secrets.iter().map(|v| mask(v)).collect();
+    let masked: Vec<String> = s
+        .secrets
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{} ({})",
+                mask(v),
+                if i == 0 { "current" } else { "previous" }
+            )
+        })
+        .collect();
     say!(
         "secrets        {}",
         if masked.is_empty() {

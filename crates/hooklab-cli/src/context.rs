@@ -21,6 +21,8 @@ pub struct Context {
     pub settings: Settings,
     /// `--json`.
     pub json: bool,
+    /// Whether `--db` was given (not the environment or the default).
+    pub db_given: bool,
     /// `--secret` values.
     secret_flags: Vec<String>,
 }
@@ -33,6 +35,7 @@ impl Context {
             .unwrap_or_else(settings::default_settings_path);
         let settings = settings::load(&settings_path)?;
         Ok(Self {
+            db_given: global.db.is_some(),
             db: global.db.unwrap_or_else(settings::default_db_path),
             settings_path,
             settings,

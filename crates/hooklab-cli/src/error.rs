@@ -45,7 +45,8 @@ pub enum CliError {
     #[error("{0}")]
     Io(String),
     /// The command ran, but what it checked is not right (a send answered non-2xx, a
-    /// benchmark found wrong users).
+    /// benchmark found wrong users). With `--json`, the command's own document says so and
+    /// nothing more is printed.
     #[error("{0}")]
     Failed(String),
 }

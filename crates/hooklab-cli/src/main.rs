@@ -26,11 +26,13 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if json {
+            // A command that fails what it checked (`Failed`) has already printed its one JSON
+            // document, failure included: one document per invocation.
+            if json && !matches!(e, CliError::Failed(_)) {
                 output::print_json(&serde_json::json!({
                     "error": e.to_string(), "hint": e.hint(),
                 }));
-            } else {
+            } else if !json {
                 eprintln!("error: {e}");
                 if let Some(hint) = e.hint() {
                     eprintln!("  hint: {hint}");
@@ -51,7 +53,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Events(args) => query::events(&ctx, args),
-        Command::Event { key } => query::event(&ctx, &key),
+        Command::Event { key, raw } => query::event(&ctx, &key, raw),
         Command::Users(args) => query::users(&ctx, args),
         Command::User { id } => query::user(&ctx, &id),
         Command::Replay(args) => runtime()?.block_on(replay::run(ctx, args)),

@@ -29,6 +29,23 @@ pub fn emit_block(text: &str) {
     }
 }
 
+/// Writes bytes exactly as they are to stdout when it is a file or a pipe; on a terminal, shown
+/// with control characters escaped (a body must not drive the terminal).
+pub fn emit_raw(bytes: &[u8]) {
+    use std::io::IsTerminal as _;
+    let mut out = std::io::stdout().lock();
+    if out.is_terminal() {
+        drop(out);
+        emit_block(&String::from_utf8_lossy(bytes));
+        return;
+    }
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
 /// Writes a line to stdout; a closed stdout ends the process quietly, as for other CLI tools.
 fn write_line(line: &str) {
     let mut out = std::io::stdout().lock();
@@ -53,6 +70,22 @@ pub fn time(ms: i64) -> String {
         || ms.to_string(),
         |t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
     )
+}
+
+/// Unix ms as `3 min ago` (or `in 2 h` for a time ahead of this clock).
+pub fn ago(ms: i64) -> String {
+    let secs = (chrono::Utc::now().timestamp_millis() - ms) / 1000;
+    let span = |s: i64| match s {
+        ..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        3600..172_800 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
+    };
+    if secs >= 0 {
+        format!("{} ago", span(secs))
+    } else {
+        format!("in {}", span(-secs))
+    }
 }
 
 /// An optional Unix ms time, or `-`.

@@ -1,7 +1,7 @@
 //! `hooklab events | event | users | user`: read the database, also while `serve` runs.
 
 use hooklab_core::store::{
-    EventFilter, RowChange, UserQuery, get_event, get_user, list_events, list_users,
+    EventFilter, EventPage, RowChange, UserQuery, get_event, get_user, list_events, list_users,
     open_for_reading,
 };
 
@@ -11,7 +11,8 @@ use crate::args::{EventsArgs, Outcome, UsersArgs};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{
-    EVENT_HEADER, emit_block, event_line, fit, opt_time, print_json, print_table, say, time,
+    EVENT_HEADER, ago, emit_block, emit_raw, event_line, fit, opt_time, print_json, print_table,
+    say, time,
 };
 
 /// Lists events newest first.
@@ -45,7 +46,7 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
 }
 
 /// Shows one event in full.
-pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
+pub fn event(ctx: &Context, key: &str, raw: bool) -> Result<(), CliError> {
     let conn = open_for_reading(&ctx.db)?;
     let Some(event) = get_event(&conn, key).map_err(hooklab_core::store::StoreError::from)? else {
         return Err(CliError::usage(
@@ -53,6 +54,10 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
             "Pass a svix-id (msg_…) or an event number from `hooklab events`.",
         ));
     };
+    if raw {
+        emit_raw(&event.body);
+        return Ok(());
+    }
     if ctx.json {
         // `body` (text) and `body_base64` come with `EventDetail`'s serialization
         print_json(&event);
@@ -70,9 +75,9 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
         }
     );
     say!(
-        "  received      {} UTC via {:?}{}",
+        "  received      {} UTC via {}{}",
         time(s.received_at),
-        s.source,
+        s.source.code(),
         s.remote_addr
             .as_deref()
             .map(|a| format!(" from {a}"))
@@ -101,7 +106,10 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
         other => other.code().to_owned(),
     };
     say!("  verification  {verification}");
-    say!("  sync          {}: {}", s.sync.code(), s.sync_detail);
+    say!(
+        "  sync          {}",
+        sync_text(s.sync.code(), &s.sync_detail)
+    );
     if let Some(hint) = &s.hint {
         say!("  hint          {hint}");
     }
@@ -113,15 +121,21 @@ pub fn event(ctx: &Context, key: &str) -> Result<(), CliError> {
         say!("  {name}: {value}");
     }
     let kept = event.body.len() as i64;
-    if kept < s.body_size {
-        say!(
-            "Body ({kept} of {} bytes kept; the hint says why)",
-            s.body_size
-        );
+    let size = if kept < s.body_size {
+        format!("{kept} of {} bytes kept; the hint says why", s.body_size)
     } else {
-        say!("Body ({} bytes)", s.body_size);
+        format!("{} bytes", s.body_size)
+    };
+    match event.body_pretty() {
+        Some(pretty) => {
+            say!("Body ({size}; re-indented, keys in the order received; --raw for the bytes)");
+            emit_block(&pretty);
+        }
+        None => {
+            say!("Body ({size}, as received)");
+            emit_block(&event.body_text());
+        }
     }
-    emit_block(&event.body_pretty());
     Ok(())
 }
 
@@ -138,7 +152,12 @@ pub fn users(ctx: &Context, args: UsersArgs) -> Result<(), CliError> {
         return Ok(());
     }
     if page.items.is_empty() {
-        say!("No users yet. They appear when user.created / user.updated events are verified.");
+        match args.search.as_deref() {
+            Some(text) => say!("No users match {text:?}. `hooklab users` lists them all."),
+            None => say!(
+                "No users yet. They appear when user.created / user.updated events are verified."
+            ),
+        }
         return Ok(());
     }
     let rows: Vec<Vec<String>> = page
@@ -161,7 +180,7 @@ pub fn users(ctx: &Context, args: UsersArgs) -> Result<(), CliError> {
                 opt_time(u.updated_at),
                 opt_time(u.last_sign_in_at),
                 u.deleted_at
-                    .map_or_else(|| "active".to_owned(), |at| format!("deleted {}", time(at))),
+                    .map_or_else(|| "active".to_owned(), |at| format!("deleted {}", ago(at))),
             ]
         })
         .collect();
@@ -187,10 +206,13 @@ pub fn users(ctx: &Context, args: UsersArgs) -> Result<(), CliError> {
 pub fn user(ctx: &Context, id: &str) -> Result<(), CliError> {
     let conn = open_for_reading(&ctx.db)?;
     let Some(detail) = get_user(&conn, id).map_err(hooklab_core::store::StoreError::from)? else {
-        return Err(CliError::usage(
-            format!("no user {id}"),
-            "Users who signed up before the endpoint existed are never sent; list users with `hooklab users`.",
-        ));
+        let about = EventFilter {
+            user_id: Some(id.to_owned()),
+            limit: Some(50),
+            ..EventFilter::default()
+        };
+        let page = list_events(&conn, &about).map_err(hooklab_core::store::StoreError::from)?;
+        return no_user_row(ctx, &page, id);
     };
     if ctx.json {
         print_json(&detail);
@@ -200,7 +222,8 @@ pub fn user(ctx: &Context, id: &str) -> Result<(), CliError> {
     say!("User {}", u.id);
     if let Some(at) = u.deleted_at {
         say!(
-            "  DELETED at {} UTC (tombstone: later events cannot bring it back)",
+            "  DELETED {} ({} UTC; a tombstone: later events cannot bring it back)",
+            ago(at),
             time(at)
         );
     }
@@ -239,6 +262,48 @@ pub fn user(ctx: &Context, id: &str) -> Result<(), CliError> {
     let rows: Vec<Vec<String>> = detail.timeline.iter().map(event_line).collect();
     print_table(&EVENT_HEADER, &rows);
     Ok(())
+}
+
+/// No user row: say whether events about the user arrived (none verified, so nothing was
+/// synced) and show them, or that none did.
+fn no_user_row(ctx: &Context, page: &EventPage, id: &str) -> Result<(), CliError> {
+    if page.items.is_empty() {
+        return Err(CliError::usage(
+            format!("no user {id}, and no event about it arrived"),
+            "Users who signed up before the endpoint existed are never sent; list users with \
+             `hooklab users`.",
+        ));
+    }
+    if ctx.json {
+        print_json(&serde_json::json!({ "user": null, "events": page.items }));
+        return Ok(());
+    }
+    say!(
+        "No user row for {id}: {}{} event(s) about it arrived, and none was verified, so \
+         nothing was synced.",
+        page.items.len(),
+        if page.next_cursor.is_some() { "+" } else { "" }
+    );
+    let rows: Vec<Vec<String>> = page.items.iter().map(event_line).collect();
+    print_table(&EVENT_HEADER, &rows);
+    say!(
+        "Fix what their hint says (`hooklab event N`), often the secret (`hooklab config \
+         set-secret`), then re-run one: `hooklab replay N`."
+    );
+    Ok(())
+}
+
+/// `applied`, or `stale — a newer version …`: the code, then the detail without repeating it.
+fn sync_text(code: &str, detail: &str) -> String {
+    let spoken = code.replace('_', " ");
+    let rest = detail
+        .strip_prefix(&spoken)
+        .map_or(detail, |r| r.trim_start_matches([':', ' ']));
+    if rest.is_empty() {
+        code.to_owned()
+    } else {
+        format!("{code} — {rest}")
+    }
 }
 
 /// The fields an applied event changed in the user and session rows, `before → after`.

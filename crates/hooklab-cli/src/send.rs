@@ -18,13 +18,18 @@ pub async fn run(ctx: Context, args: SendArgs) -> Result<(), CliError> {
     let secret = secrets.first().ok_or_else(|| {
         CliError::usage(
             "send needs a signing secret to sign with",
-            "Pass --secret whsec_… or set CLERK_WEBHOOK_SECRET: the same secret the receiver verifies with.",
+            "Run `hooklab config set-secret` and paste it (every hooklab command and the app \
+             read it from the settings file), or pass --secret: the same secret the receiver \
+             verifies with.",
         )
     })?;
     let template = load_template(&args.fixture)?;
     let now = now_ms();
-    let prepared = prepare(&template, args.user_id.as_deref(), now)?;
-    let url = args.to.clone().unwrap_or_else(|| {
+    let mut prepared = prepare(&template, args.user_id.as_deref(), now)?;
+    if let Some(session) = &args.session_id {
+        prepared.body = with_session_id(&prepared.body, &prepared.event_type, session)?;
+    }
+    let url = args.to.as_deref().map(with_scheme).unwrap_or_else(|| {
         format!(
             "http://127.0.0.1:{}{}",
             ctx.port(None),
@@ -39,6 +44,7 @@ pub async fn run(ctx: Context, args: SendArgs) -> Result<(), CliError> {
     let first = sign(body.clone(), secret, now / 1000, options);
     let client = HttpClient::new();
     let mut failed = None;
+    let mut attempts = Vec::new();
     for attempt in 1..=args.times.max(1) {
         let delivery = if attempt == 1 {
             first.clone()
@@ -53,10 +59,8 @@ pub async fn run(ctx: Context, args: SendArgs) -> Result<(), CliError> {
         };
         let reply = delivery.post(&client, &url).await?;
         if ctx.json {
-            print_json(&serde_json::json!({
-                "url": url, "svix_id": delivery.svix_id, "type": prepared.event_type,
-                "user_id": prepared.user_id, "attempt": attempt, "status": reply.status,
-                "elapsed_ms": reply.elapsed_ms,
+            attempts.push(serde_json::json!({
+                "attempt": attempt, "status": reply.status, "elapsed_ms": reply.elapsed_ms,
                 "response": serde_json::from_str::<serde_json::Value>(&reply.body)
                     .unwrap_or(serde_json::Value::String(reply.body.clone())),
             }));
@@ -80,9 +84,42 @@ pub async fn run(ctx: Context, args: SendArgs) -> Result<(), CliError> {
             failed = Some(reply.status);
         }
     }
-    match failed {
-        Some(status) => Err(CliError::Failed(format!("the receiver answered {status}"))),
+    let error = failed.map(|status| format!("the receiver answered {status}"));
+    if ctx.json {
+        // One document per invocation, however many times it sent.
+        let last = attempts.last().cloned().unwrap_or_default();
+        print_json(&serde_json::json!({
+            "url": url, "svix_id": first.svix_id, "type": prepared.event_type,
+            "user_id": prepared.user_id, "status": last["status"], "response": last["response"],
+            "attempts": attempts, "ok": error.is_none(), "error": error,
+        }));
+    }
+    match error {
+        Some(message) => Err(CliError::Failed(message)),
         None => Ok(()),
+    }
+}
+
+/// The event body with `data.id` set to `session` (session.* events only).
+fn with_session_id(body: &str, event_type: &str, session: &str) -> Result<String, CliError> {
+    if !event_type.starts_with("session.") {
+        return Err(CliError::usage(
+            format!("--session-id applies to session.* events, not {event_type}"),
+            "E.g. `hooklab send session.ended --user-id user_… --session-id sess_…`.",
+        ));
+    }
+    let mut event: serde_json::Value = serde_json::from_str(body)
+        .map_err(|e| CliError::Io(format!("the fixture is not JSON: {e}")))?;
+    event["data"]["id"] = session.into();
+    Ok(event.to_string())
+}
+
+/// `127.0.0.1:8787/…` → `http://127.0.0.1:8787/…`: a URL typed without its scheme.
+fn with_scheme(url: &str) -> String {
+    if url.contains("://") {
+        url.to_owned()
+    } else {
+        format!("http://{url}")
     }
 }
 

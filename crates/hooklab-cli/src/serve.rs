@@ -197,7 +197,7 @@ impl TunnelLines {
                 hint,
             } => {
                 say!(
-                    "tunnel  offline, retry {attempt} in {}: {last_error}",
+                    "tunnel  reconnecting: attempt {attempt} in {}: {last_error}",
                     seconds(*retry_in)
                 );
                 if self.hinted.as_deref() != Some(code) {
@@ -216,14 +216,20 @@ impl TunnelLines {
     }
 }
 
+/// The width of the event-type column in `serve`'s lines.
+const WHAT_WIDTH: usize = 28;
+
 fn print_line(e: &EventSummary, note: Option<String>) {
-    let what = e
-        .event_type
-        .clone()
-        .unwrap_or_else(|| format!("{} {}", e.method, fit(&e.path, 40)));
+    // Wide enough for `POST /api/webhooks/clerk` and `session.created`; longer is cut.
+    let what = fit(
+        &e.event_type
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", e.method, e.path)),
+        WHAT_WIDTH,
+    );
     let sync = note.unwrap_or_else(|| e.sync_detail.clone());
     say!(
-        "{}  {}  {:<22} {:<31} {:<19} {}",
+        "{} UTC  {}  {:<WHAT_WIDTH$} {:<31} {:<19} {}",
         time(e.last_delivery_at),
         e.status,
         what,

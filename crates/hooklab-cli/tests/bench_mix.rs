@@ -10,16 +10,20 @@ use common::{Sandbox, json};
 #[test]
 fn small_benchmark_run_ends_with_zero_wrong_users() {
     let sandbox = Sandbox::new();
-    let out = sandbox.run(&[
-        "--json",
-        "bench",
-        "--events",
-        "3000",
-        "--concurrency",
-        "16",
-        "--report-every",
-        "1000",
-    ]);
+    let out = sandbox
+        .command_without_db()
+        .args([
+            "--json",
+            "bench",
+            "--events",
+            "3000",
+            "--concurrency",
+            "16",
+            "--report-every",
+            "1000",
+        ])
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",

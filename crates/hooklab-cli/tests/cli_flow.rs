@@ -28,14 +28,14 @@ fn serve_send_and_query_tell_the_whole_story() {
         "2",
     ]);
     assert!(sent.status.success(), "{sent:?}");
-    let text = String::from_utf8_lossy(&sent.stdout);
-    let replies: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    // One JSON document per invocation, with every attempt in it.
+    let doc = json(&sent);
+    let replies = doc["attempts"].as_array().unwrap();
+    assert_eq!(replies.len(), 2);
     assert_eq!(replies[0]["response"]["sync"], "applied");
     assert_eq!(replies[1]["response"]["sync"], "duplicate");
-    let svix_id = replies[0]["svix_id"].as_str().unwrap().to_owned();
+    assert_eq!(doc["ok"], true);
+    let svix_id = doc["svix_id"].as_str().unwrap().to_owned();
 
     let bad = sandbox.run(&[
         "--secret",

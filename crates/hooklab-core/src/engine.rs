@@ -305,12 +305,21 @@ impl Engine {
                 Some((outcome, Some(hint))),
             )
         };
-        if capture.route() != expected {
-            let verification = if capture.incomplete.is_none() {
+        // Off the webhook route or method, a request is verified only when it carries Svix
+        // headers (then a valid signature says "this is your Clerk endpoint"); a browser's GET
+        // is `not_checked`, at any path.
+        let check_if_signed = |capture: &Capture| {
+            let signed = ["svix-id", "svix-timestamp", "svix-signature"]
+                .iter()
+                .any(|h| capture.headers.contains_key(*h));
+            if signed && capture.incomplete.is_none() {
                 verify(&capture.headers, &capture.body, &self.secrets(), now_secs)
             } else {
                 Verification::NotChecked
-            };
+            }
+        };
+        if capture.route() != expected {
+            let verification = check_if_signed(&capture);
             let mut hint = format!(
                 "Hooklab receives webhooks at {expected}, but this request went to {}. In the \
                  Clerk dashboard, edit the endpoint's URL so its path is {expected} (edit it: a \
@@ -330,7 +339,8 @@ impl Engine {
                 capture.method
             );
             let detail = format!("not synced: method {}", capture.method);
-            return refuse(capture, 405, Verification::NotChecked, detail, hint);
+            let verification = check_if_signed(&capture);
+            return refuse(capture, 405, verification, detail, hint);
         }
         match capture.incomplete {
             Some(Incomplete::TooLarge) => {

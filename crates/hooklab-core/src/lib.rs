@@ -14,6 +14,7 @@ pub mod fixtures;
 pub mod ids;
 pub mod junk;
 mod not_stored;
+pub mod pretty;
 pub mod probe;
 pub mod receiver;
 pub mod replay;

@@ -133,8 +133,9 @@ impl Verification {
                  right, the body was modified on the way."
             ),
             Self::NoSecret => format!(
-                "No signing secret is configured, so nothing can be verified. Pass `--secret \
-                 whsec_…` or set CLERK_WEBHOOK_SECRET. {WHERE_THE_SECRET_IS}"
+                "No signing secret is configured, so nothing can be verified. Save it with \
+                 `hooklab config set-secret` (or in the app's Settings); it applies without a \
+                 restart. {WHERE_THE_SECRET_IS}"
             ),
         };
         Some(text)

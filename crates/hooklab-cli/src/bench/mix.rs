@@ -262,9 +262,9 @@ fn template(
     name: &str,
     edit: impl FnOnce(&mut serde_json::Map<String, Value>),
 ) -> Result<Template, CliError> {
-    let fixture = find(name).ok_or_else(|| CliError::Failed(format!("fixture {name} missing")))?;
+    let fixture = find(name).ok_or_else(|| CliError::Io(format!("fixture {name} missing")))?;
     let mut event: Value = serde_json::from_str(fixture.json)
-        .map_err(|e| CliError::Failed(format!("fixture {name}: {e}")))?;
+        .map_err(|e| CliError::Io(format!("fixture {name}: {e}")))?;
     if let Some(envelope) = event.as_object_mut() {
         envelope.insert("timestamp".into(), time_marker());
         if name.starts_with("user.created") {

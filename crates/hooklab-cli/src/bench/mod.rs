@@ -36,6 +36,14 @@ const MIX: &str = "mix: 25% user.created, 35% user.updated, 5% user.deleted, 35%
 
 /// Runs the benchmark.
 pub async fn run(ctx: Context, args: BenchArgs) -> Result<(), CliError> {
+    if ctx.db_given {
+        return Err(CliError::usage(
+            "bench does not use --db: it drives a receiver, its own on a temporary database or \
+             the one at --target",
+            "To load-test a receiver on a database of yours: `hooklab serve --db PATH` in one \
+             terminal, then `hooklab bench --target URL --check-db PATH` in another.",
+        ));
+    }
     match args.target.as_deref() {
         Some(target) => remote::run(&ctx, &args, target).await,
         None => in_process(&ctx, &args).await,

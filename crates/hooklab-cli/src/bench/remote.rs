@@ -28,8 +28,8 @@ pub async fn run(ctx: &Context, args: &BenchArgs, target: &str) -> Result<(), Cl
     let secret = ctx.secrets()?.into_iter().next().ok_or_else(|| {
         CliError::usage(
             "bench --target needs the signing secret the receiver verifies with",
-            "Pass --secret whsec_… or set CLERK_WEBHOOK_SECRET: the secret `hooklab serve` was \
-             started with.",
+            "Run `hooklab config set-secret` (or pass --secret): the secret the receiver \
+             verifies with.",
         )
     })?;
     if let Some(db) = &args.check_db {

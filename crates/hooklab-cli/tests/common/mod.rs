@@ -43,6 +43,16 @@ impl Sandbox {
         c
     }
 
+    /// `hooklab` with only `--config` (for commands that refuse `--db`).
+    pub fn command_without_db(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_hooklab"));
+        c.arg("--config")
+            .arg(self.config())
+            .env_remove("CLERK_WEBHOOK_SECRET")
+            .env_remove("CLERK_WEBHOOK_SIGNING_SECRET");
+        c
+    }
+
     /// Runs `hooklab ARGS` to completion.
     pub fn run(&self, args: &[&str]) -> Output {
         self.command().args(args).output().unwrap()

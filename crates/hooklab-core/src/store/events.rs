@@ -93,12 +93,12 @@ impl EventDetail {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// The body pretty-printed when it is JSON, else as text.
-    pub fn body_pretty(&self) -> String {
-        serde_json::from_slice::<serde_json::Value>(&self.body)
+    /// The body re-indented when it is JSON (keys in the order they arrived, values spelled
+    /// as received: only whitespace changes), else `None`.
+    pub fn body_pretty(&self) -> Option<String> {
+        std::str::from_utf8(&self.body)
             .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| self.body_text())
+            .and_then(crate::pretty::reindent)
     }
 }
 

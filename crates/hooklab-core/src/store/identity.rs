@@ -34,6 +34,12 @@ pub(crate) fn check_identity(path: &Path) -> Result<(), StoreError> {
         path: path.to_owned(),
         detail,
     };
+    if path.is_dir() {
+        return Err(not_ours(format!(
+            "it is a folder; name a file, such as {}",
+            path.join("hooklab.db").display()
+        )));
+    }
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
