@@ -31,13 +31,7 @@ fn a_secret_saved_while_serve_runs_applies_and_replay_recovers_the_failed_delive
         &url,
     ]);
     assert!(!failed.status.success());
-    // The send's own document (an error document follows it).
-    let first = String::from_utf8_lossy(&failed.stdout)
-        .lines()
-        .next()
-        .unwrap()
-        .to_owned();
-    let failed: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let failed = json(&failed);
     assert_eq!(failed["status"], 401);
     let event_id = failed["response"]["id"].as_i64().unwrap().to_string();
 
