@@ -34,7 +34,17 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
         return Ok(());
     }
     if page.items.is_empty() {
-        say!("No events match. Send one with `hooklab send user.created`.");
+        let filtered = filter.event_type.is_some()
+            || filter.outcome.is_some()
+            || filter.user_id.is_some()
+            || filter.text.is_some()
+            || filter.source.is_some()
+            || filter.before.is_some();
+        if filtered {
+            say!("No events match these filters. `hooklab events` lists them all.");
+        } else {
+            say!("No events yet. Send one with `hooklab send user.created`.");
+        }
         return Ok(());
     }
     let rows: Vec<Vec<String>> = page.items.iter().map(event_line).collect();
@@ -245,9 +255,9 @@ pub fn user(ctx: &Context, id: &str) -> Result<(), CliError> {
         u.first_name.as_deref().unwrap_or(""),
         u.last_name.as_deref().unwrap_or("")
     );
-    say!("  created       {}", opt_time(u.created_at));
-    say!("  updated       {}", opt_time(u.updated_at));
-    say!("  last sign-in  {}", opt_time(u.last_sign_in_at));
+    say!("  created       {}", utc(u.created_at));
+    say!("  updated       {}", utc(u.updated_at));
+    say!("  last sign-in  {}", utc(u.last_sign_in_at));
     say!("  metadata      {}", u.public_metadata);
     say!("Sessions ({})", detail.sessions.len());
     for s in &detail.sessions {
@@ -255,13 +265,21 @@ pub fn user(ctx: &Context, id: &str) -> Result<(), CliError> {
             "  {}  {}  signed in {}",
             s.id,
             s.status.as_deref().unwrap_or("-"),
-            opt_time(s.created_at)
+            utc(s.created_at)
         );
     }
     say!("Timeline");
     let rows: Vec<Vec<String>> = detail.timeline.iter().map(event_line).collect();
     print_table(&EVENT_HEADER, &rows);
     Ok(())
+}
+
+/// A time as `2026-12-03 06:55:02.123 UTC (3 min ago)`, or `-`.
+fn utc(ms: Option<i64>) -> String {
+    ms.map_or_else(
+        || "-".to_owned(),
+        |ms| format!("{} UTC ({})", time(ms), ago(ms)),
+    )
 }
 
 /// No user row: say whether events about the user arrived (none verified, so nothing was
@@ -331,7 +349,12 @@ fn print_changed(change: &RowChange) {
         for (field, new) in a.iter().filter(|(k, _)| *k != "seq") {
             let old = b.get(field).unwrap_or(&Value::Null);
             if old != new {
-                say!("  {row}.{field}: {old} → {new}");
+                // Times in words (the raw Unix ms are in --json).
+                let shown = |v: &Value| match v.as_i64() {
+                    Some(ms) if field.ends_with("_at") => format!("{} UTC", time(ms)),
+                    _ => v.to_string(),
+                };
+                say!("  {row}.{field}: {} → {}", shown(old), shown(new));
             }
         }
     }

@@ -98,6 +98,12 @@ fn answers_and_empty_results_say_the_right_thing() {
     let none = stdout(&sandbox.run(&["users", "--search", "nobody-at-all"]));
     assert!(none.contains("No users match \"nobody-at-all\""), "{none}");
     assert!(!none.contains("No users yet"), "{none}");
+    let none = stdout(&sandbox.run(&["events", "--type", "no.such.type"]));
+    assert!(none.contains("No events match these filters"), "{none}");
+    // Times are words with their zone, never raw Unix ms.
+    let user = sent["user_id"].as_str().unwrap().to_owned();
+    let shown = stdout(&sandbox.run(&["user", &user]));
+    assert!(shown.contains(" UTC ("), "{shown}");
 
     // A user whose only event failed verification: its events are shown, with why.
     let lost_user = "user_2yOnlyFailedEvents000000000";

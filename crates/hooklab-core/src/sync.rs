@@ -129,7 +129,7 @@ pub fn decide(event: &ClerkEvent, known: &Known, received_ms: i64) -> Decision {
                 ..
             }) => skip(
                 SyncKind::Stale,
-                format!("{id} was already deleted at {at} (ms)"),
+                format!("{id} was already deleted at {}", show(Some(at))),
             ),
             _ => Decision::DeleteUser {
                 id: id.clone(),
@@ -148,8 +148,9 @@ fn decide_user(user: &UserRecord, known: &Known) -> Decision {
             return skip(
                 SyncKind::Stale,
                 format!(
-                    "{} was deleted at {at} (ms); a late or redelivered event does not bring it back",
-                    user.id
+                    "{} was deleted at {}; a late or redelivered event does not bring it back",
+                    user.id,
+                    show(Some(at))
                 ),
             );
         }
@@ -217,8 +218,17 @@ fn skip(kind: SyncKind, detail: String) -> Decision {
     Decision::Skip(SyncOutcome::new(kind, detail))
 }
 
+/// A Clerk time (Unix ms) in words: `2026-12-03 06:55:02.123 UTC`, or `none`.
 fn show(ms: Option<i64>) -> String {
-    ms.map_or_else(|| "none".to_owned(), |v| v.to_string())
+    ms.map_or_else(
+        || "none".to_owned(),
+        |v| {
+            chrono::DateTime::from_timestamp_millis(v).map_or_else(
+                || v.to_string(),
+                |t| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string(),
+            )
+        },
+    )
 }
 
 #[cfg(test)]

@@ -17,6 +17,9 @@ import type {
 } from '../types';
 import { pageOfUsers } from '../stores/users.svelte';
 import { failed } from '../stores/events.svelte';
+
+/** Unix ms as the engine words it in sync details: `2026-12-03 06:55:02.123 UTC`. */
+const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', ' UTC');
 import { sampleObject } from './samples';
 import { GET_HINT, verificationHint, wrongPathHint } from './hints';
 
@@ -222,9 +225,9 @@ export class World {
       const stored = this.users.get(uid);
       const updated = body.updatedAt ?? body.at;
       if (stored?.deleted_at)
-        return { kind: 'stale', detail: `${uid} was deleted at ${stored.deleted_at} (ms); a late or redelivered event does not bring it back` };
+        return { kind: 'stale', detail: `${uid} was deleted at ${utc(stored.deleted_at)}; a late or redelivered event does not bring it back` };
       if (stored && (stored.updated_at ?? 0) > updated)
-        return { kind: 'stale', detail: `a newer version of ${uid} is stored (updated_at ${stored.updated_at} > ${updated})` };
+        return { kind: 'stale', detail: `a newer version of ${uid} is stored (updated_at ${utc(stored.updated_at ?? 0)} > ${utc(updated)})` };
       const p = body.person ?? { first: null, last: null, username: null, email: null, phone: null };
       const emails = p.email ? [p.email] : [];
       if (type === 'user.updated' && p.email && p.first) emails.push(`${p.first.toLowerCase()}@old-mail.example.com`);
@@ -253,7 +256,7 @@ export class World {
     if (type === 'user.deleted') {
       if (!uid) return { kind: 'error', detail: 'data.id is missing' };
       const stored = this.users.get(uid);
-      if (stored?.deleted_at) return { kind: 'stale', detail: `${uid} was already deleted at ${stored.deleted_at} (ms)` };
+      if (stored?.deleted_at) return { kind: 'stale', detail: `${uid} was already deleted at ${utc(stored.deleted_at)}` };
       const row: UserRow = stored
         ? { ...stored, deleted_at: body.at, last_event_id: s.id }
         : {
