@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
 /// Receive, verify and sync Clerk webhooks locally.
@@ -151,8 +152,13 @@ pub struct EventsArgs {
     pub event_type: Option<String>,
     /// Only this outcome: `failed` (not verified, or not answered 2xx: what Clerk shows as
     /// failed), a verification code, or a sync code (`duplicate`: delivered more than once).
-    #[arg(long, value_enum, ignore_case = true)]
-    pub outcome: Option<Outcome>,
+    #[arg(
+        long,
+        ignore_case = true,
+        value_parser = clap::builder::PossibleValuesParser::new(hooklab_core::store::OUTCOME_FILTERS)
+            .map(|s| s.to_ascii_lowercase())
+    )]
+    pub outcome: Option<String>,
     /// Only events about this user.
     #[arg(long, value_name = "USER_ID")]
     pub user: Option<String>,
@@ -275,35 +281,4 @@ pub struct BenchArgs {
     /// With --target: the receiver's database, to check its users table after the run.
     #[arg(long, value_name = "PATH", requires = "target")]
     pub check_db: Option<PathBuf>,
-}
-
-/// The outcomes `events --outcome` filters by (the codes the store records, and `failed`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Not verified, or not answered 2xx.
-    Failed,
-    Verified,
-    MissingHeader,
-    MalformedTimestamp,
-    TimestampTooOld,
-    TimestampTooNew,
-    SignatureMismatch,
-    NoSecret,
-    NotChecked,
-    Applied,
-    Stale,
-    Duplicate,
-    Ignored,
-    Error,
-    NotSynced,
-}
-
-impl Outcome {
-    /// The code the store filters by.
-    pub fn code(self) -> String {
-        clap::ValueEnum::to_possible_value(&self)
-            .map(|v| v.get_name().to_owned())
-            .unwrap_or_default()
-    }
 }

@@ -7,7 +7,7 @@ use hooklab_core::store::{
 
 use serde_json::Value;
 
-use crate::args::{EventsArgs, Outcome, UsersArgs};
+use crate::args::{EventsArgs, UsersArgs};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{
@@ -20,7 +20,7 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
     let conn = open_for_reading(&ctx.db)?;
     let filter = EventFilter {
         event_type: args.event_type,
-        outcome: args.outcome.map(Outcome::code),
+        outcome: args.outcome,
         user_id: args.user,
         text: args.search,
         source: args.source,

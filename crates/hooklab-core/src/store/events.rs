@@ -272,6 +272,26 @@ const FAILURES: [&str; 7] = [
     "not_checked",
 ];
 
+/// Every value `EventFilter.outcome` understands: `failed` (not verified, or not answered
+/// 2xx), `verified`, each failed verification code, and each sync code.
+pub const OUTCOME_FILTERS: [&str; 15] = [
+    "failed",
+    "verified",
+    FAILURES[0],
+    FAILURES[1],
+    FAILURES[2],
+    FAILURES[3],
+    FAILURES[4],
+    FAILURES[5],
+    FAILURES[6],
+    "applied",
+    "stale",
+    "duplicate",
+    "ignored",
+    "error",
+    "not_synced",
+];
+
 /// The SQL for an outcome filter (bound as `?4`). Rare outcomes repeat the WHERE term of a
 /// partial index literally (migration 0006), so SQLite reads only the unusual rows instead of
 /// scanning every event; `verified` and `applied` are most events, so a scan finds them at once.

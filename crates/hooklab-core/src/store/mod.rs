@@ -35,7 +35,8 @@ pub use deliveries::DeliveryAttempt;
 pub use downtime::{Downtime, last_downtime};
 pub use errors::StoreError;
 pub use events::{
-    EventDetail, EventFilter, EventPage, EventSummary, get_event, list_events, replays_of,
+    EventDetail, EventFilter, EventPage, EventSummary, OUTCOME_FILTERS, get_event, list_events,
+    replays_of,
 };
 pub use identity::APPLICATION_ID;
 pub(crate) use ledger::Ledger;
