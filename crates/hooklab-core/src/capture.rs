@@ -105,6 +105,8 @@ pub enum Short {
     /// Every connection was busy and this upload had been arriving the longest: it was ended
     /// to let a new connection in.
     MadeRoom,
+    /// The memory for bodies arriving at once stayed used up past a deadline.
+    Busy,
 }
 
 impl Capture {

@@ -192,12 +192,16 @@ fn make_room(open: &mut BTreeMap<u64, Open>, max: usize) -> bool {
     let Some(cut) = slowest.and_then(|id| open.remove(&id)) else {
         return false;
     };
+    let since = cut.upload.reading_since();
     cut.upload.cut();
     tracing::info!("ended the longest-running upload to make room for a new connection");
-    // It answers and closes; one that does not read its answer is closed after the grace.
+    // It answers and closes. Should the same upload still be reading after the grace (its
+    // task stuck), the connection is closed; a later request on it is left alone.
     tokio::spawn(async move {
         tokio::time::sleep(CUT_GRACE).await;
-        cut.abort.abort();
+        if since.is_some() && cut.upload.reading_since() == since {
+            cut.abort.abort();
+        }
     });
     true
 }

@@ -420,6 +420,11 @@ fn short_body_hint(why: Short, got: u64, expected: Option<u64>) -> String {
             "Hooklab ended this upload after {got} to let a new connection in: every connection \
              was busy, and this body had been arriving the longest."
         ),
+        Short::Busy => format!(
+            "Hooklab stopped reading after {got}: many large bodies were arriving at once and \
+             the memory it sets aside for them stayed full. A Clerk event (a few KB) never \
+             waits for it; retry a large upload later."
+        ),
     };
     format!("{what} Nothing was verified.")
 }

@@ -55,8 +55,9 @@ impl JunkLimits {
                 .filter(|ip| !ip.is_loopback()),
             Source::Replay | Source::Test => None,
         };
+        // Now, not the arrival: a slow upload must not move a client's clock backwards.
         if let Some(ip) = client
-            && !self.take(ip, capture.received_ms)
+            && !self.take(client_key(ip), crate::capture::now_ms())
         {
             rate_limited(new);
             return;
@@ -86,6 +87,7 @@ impl JunkLimits {
             tokens: UNSIGNED_BURST,
             at_ms: now_ms,
         });
+        let now_ms = now_ms.max(bucket.at_ms);
         let tokens = bucket.refilled(now_ms);
         let allowed = tokens >= 1.0;
         *bucket = Bucket {
@@ -93,6 +95,18 @@ impl JunkLimits {
             at_ms: now_ms,
         };
         allowed
+    }
+}
+
+/// The address a bucket is kept for: IPv4 as is, IPv6 by its /64 (one client usually holds a
+/// whole /64, and would otherwise get a fresh burst per address).
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
+        }
     }
 }
 
@@ -119,4 +133,38 @@ fn rate_limited(new: &mut NewEvent) {
         SyncOutcome::new(SyncKind::NotSynced, "not synced: rate limited"),
         Some(hint),
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(limits: &JunkLimits, ip: &str, at: i64) {
+        for _ in 0..UNSIGNED_BURST as usize {
+            assert!(limits.take(client_key(ip.parse().unwrap()), at));
+        }
+    }
+
+    #[test]
+    fn one_ipv6_slash_64_is_one_client() {
+        let limits = JunkLimits::default();
+        drain(&limits, "2001:db8:1:2::1", 1_000);
+        let sibling = client_key("2001:db8:1:2:ffff::9".parse().unwrap());
+        assert!(!limits.take(sibling, 1_000), "same /64, same bucket");
+        let other = client_key("2001:db8:1:3::1".parse().unwrap());
+        assert!(limits.take(other, 1_000), "another /64 has its own");
+    }
+
+    #[test]
+    fn a_late_reading_of_the_clock_does_not_refill_the_bucket() {
+        let limits = JunkLimits::default();
+        drain(&limits, "203.0.113.9", 10_000);
+        let ip = client_key("203.0.113.9".parse().unwrap());
+        assert!(
+            !limits.take(ip, 0),
+            "an earlier time must not count as time passed"
+        );
+        assert!(!limits.take(ip, 10_000));
+        assert!(limits.take(ip, 10_100), "tokens come back with time");
+    }
 }

@@ -8,9 +8,8 @@ use crate::sync::{Decision, Known, SyncKind, SyncOutcome, decide};
 
 /// Settles one judged request inside the writer's transaction.
 pub(crate) fn settle(ledger: &Ledger<'_>, new: &NewEvent) -> rusqlite::Result<Recorded> {
-    // Only a verified arrival at the webhook path claims its message; a wrong-path attempt
-    // must not make the retry at the right path look like a redelivery.
-    let claims_message = new.verification.is_verified() && new.status != 404;
+    // Only a verified POST at the webhook path claims its message (`NewEvent::claims_message`).
+    let claims_message = new.claims_message();
     if claims_message && let Some(id) = new.svix_id.as_deref() {
         match new.capture.replay_of {
             // Svix retried a message already delivered: count it on the delivery, unless the

@@ -3,7 +3,7 @@
 //! giving up at once when the connection is cut to make room for a new one.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -51,6 +51,9 @@ pub(crate) fn budget() -> Arc<Semaphore> {
 pub(crate) struct Upload {
     /// `now_ms()` when the body in flight started arriving; 0 when none is being read.
     reading_since: AtomicU64,
+    /// Set by [`Upload::cut`]; cleared when the next body starts, so a cut that arrives just
+    /// after a body ended cannot end the connection's next request.
+    cutting: AtomicBool,
     cut: Notify,
     limits: BodyLimits,
     budget: Arc<Semaphore>,
@@ -60,6 +63,7 @@ impl Upload {
     pub(crate) fn new(limits: BodyLimits, budget: Arc<Semaphore>) -> Self {
         Self {
             reading_since: AtomicU64::new(0),
+            cutting: AtomicBool::new(false),
             cut: Notify::new(),
             limits,
             budget,
@@ -73,7 +77,18 @@ impl Upload {
 
     /// Makes the body in flight end now, captured as cut to make room.
     pub(crate) fn cut(&self) {
-        self.cut.notify_one();
+        self.cutting.store(true, Ordering::Release);
+        self.cut.notify_waiters();
+    }
+
+    /// Resolves once this upload is cut (at once if it already was).
+    async fn was_cut(&self) {
+        let notified = self.cut.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if !self.cutting.load(Ordering::Acquire) {
+            notified.await;
+        }
     }
 }
 
@@ -103,6 +118,7 @@ pub(crate) async fn read_body(
         return too_large(expected.unwrap_or_default());
     }
     let upload = upload.unwrap_or_else(|| Arc::new(Upload::new(BodyLimits::default(), budget())));
+    upload.cutting.store(false, Ordering::Release);
     let now = u64::try_from(now_ms()).unwrap_or_default().max(1);
     upload.reading_since.store(now, Ordering::Relaxed);
     let read = read_within(body, limit, expected, &upload).await;
@@ -133,7 +149,7 @@ async fn read_within(
         let wait = idle.min(end.saturating_duration_since(Instant::now()));
         let next = tokio::select! {
             biased;
-            () = upload.cut.notified() => return short(buf, held, Short::MadeRoom),
+            () = upload.was_cut() => return short(buf, held, Short::MadeRoom),
             next = tokio::time::timeout(wait, body.frame()) => next,
         };
         let frame = match next {
@@ -159,7 +175,7 @@ async fn read_within(
             let permits = u32::try_from(owed).unwrap_or(u32::MAX);
             let got = tokio::select! {
                 biased;
-                () = upload.cut.notified() => return short(buf, held, Short::MadeRoom),
+                () = upload.was_cut() => return short(buf, held, Short::MadeRoom),
                 got = tokio::time::timeout(wait, upload.budget.clone().acquire_many_owned(permits)) => got,
             };
             match got {
@@ -167,9 +183,8 @@ async fn read_within(
                     Some(h) => h.merge(permit),
                     None => held = Some(permit),
                 },
-                // The budget stayed spent past a deadline: as slow as a stalled client.
-                _ if Instant::now() >= end => return short(buf, held, Short::TooSlow(total)),
-                _ => return short(buf, held, Short::Stalled(idle)),
+                // The budget stayed spent past a deadline: Hooklab, not the client, was full.
+                _ => return short(buf, held, Short::Busy),
             }
         }
         buf.extend_from_slice(&data);

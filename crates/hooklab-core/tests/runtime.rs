@@ -161,6 +161,26 @@ async fn retention_from_the_settings_file_applies_at_start_and_when_changed() {
         wanted,
         "saved"
     );
+
+    // A hand-edited limit that would prune almost everything is refused, not applied.
+    let mut edited = settings::load(&s.settings_path()).unwrap();
+    edited.retention.max_events = Some(0);
+    settings::save(&s.settings_path(), &edited).unwrap();
+    let problem = within("the edited file to be refused", async {
+        loop {
+            if let Some(problem) = s.runtime.status().settings_problem {
+                return problem;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(problem.code, "retention_too_small");
+    assert_eq!(
+        s.runtime.engine().store().retention(),
+        wanted,
+        "still the saved policy"
+    );
     s.runtime.shutdown().await;
 }
 

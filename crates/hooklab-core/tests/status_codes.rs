@@ -597,3 +597,27 @@ async fn an_oversized_upload_is_read_to_the_end_so_the_client_sees_the_413() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_request_with_another_method_does_not_claim_its_message() {
+    let h = Harness::start().await;
+    let delivery = signed(fixture("user.created", None, now_ms()).body);
+    let head = format!(
+        "PUT {WEBHOOK_PATH} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\nsvix-id: {}\r\n\
+         svix-timestamp: {}\r\nsvix-signature: {}\r\nConnection: close\r\n\r\n",
+        h.addr,
+        delivery.body.len(),
+        delivery.svix_id,
+        delivery.timestamp,
+        delivery.signature
+    );
+    let put = h.raw(&[head.as_bytes(), &delivery.body[..]].concat()).await;
+    assert_eq!(put.status, 405, "{}", put.body);
+    // Signed, so checked (and it is valid): the hint can say it came from Clerk's secret.
+    assert_eq!(h.event(put.id()).await.summary.verification, "verified");
+
+    // The real POST of the same message is its delivery, not a redelivery of the PUT.
+    let post = h.deliver(&delivery).await;
+    assert_eq!(post.status, 200, "{}", post.body);
+    assert_eq!(post.field("sync"), Some("applied"), "{}", post.body);
+}

@@ -82,9 +82,14 @@ export async function start(): Promise<void> {
   try {
     const status = await api.getStatus();
     runtime.status = status.runtime;
-    // The backend's copy is what retention keeps: a failed save must not pass silently.
-    log.pins.onchange = (ids) =>
-      void api.setPins(ids).catch((e) => toasts.show(`Pins not saved: ${api.asErrorBody(e).message}`, 'bad'));
+    // The backend's copy is what retention keeps: saves go one at a time, in order (each
+    // replaces the whole set), and a failed one must not pass silently.
+    let saving: Promise<unknown> = Promise.resolve();
+    log.pins.onchange = (ids) => {
+      saving = saving
+        .then(() => api.setPins(ids))
+        .catch((e) => toasts.show(`Pins not saved: ${api.asErrorBody(e).message}`, 'bad'));
+    };
     log.pins.scope(status.runtime.db_path);
     live.webhookPath = status.runtime.webhook_path;
     live.setTunnel(status.tunnel);

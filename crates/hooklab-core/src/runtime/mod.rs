@@ -119,6 +119,7 @@ impl Runtime {
     pub async fn start(options: RuntimeOptions) -> Result<Self, RuntimeError> {
         let settings = settings::load(&options.settings_path)?;
         let effective = Effective::resolve(&settings, &options.overrides)?;
+        settings::change::check_retention(&settings.retention)?;
         let mut config = EngineConfig::new(options.db_path.clone());
         config.webhook_path.clone_from(&effective.webhook_path);
         config.store = StoreOptions {
@@ -299,6 +300,9 @@ impl Runtime {
     /// runs first, so a failure leaves everything as it was.
     async fn apply(&self, live: &mut Live, next: Settings) -> Result<(), RuntimeError> {
         let effective = Effective::resolve(&next, &self.inner.options.overrides)?;
+        // A hand-edited file is checked like the Settings screen (`"max_events": 0` would
+        // otherwise prune almost everything).
+        settings::change::check_retention(&next.retention)?;
         let engine = &self.inner.engine;
         if effective.port != live.port_wanted {
             let new = Listener::bind(engine, effective.port).await?;

@@ -201,7 +201,7 @@ impl SettingsChange {
 }
 
 /// Refuses limits so small they would prune what the user is looking at.
-fn check_retention(r: &Retention) -> Result<(), FieldError> {
+pub(crate) fn check_retention(r: &Retention) -> Result<(), FieldError> {
     let too_small = |what: String| {
         FieldError::new(
             "retention",

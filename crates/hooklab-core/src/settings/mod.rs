@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-mod change;
+pub(crate) mod change;
 
 pub use change::{FieldError, SettingsChange, normalize_path};
 

@@ -30,6 +30,13 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
+    /// Whether this arrival is its message's delivery: verified, a POST, at the webhook path
+    /// (a wrong-path or wrong-method attempt must not make the real one look like a
+    /// redelivery).
+    pub(crate) fn claims_message(&self) -> bool {
+        self.verification.is_verified() && self.status != 404 && self.status != 405
+    }
+
     /// A judged request: the status to answer when it is not a redelivery, the signature
     /// outcome, the parsed event when the body is one (for an unverified request: what it
     /// claims), and the outcome and hint when sync is not attempted.
@@ -217,9 +224,8 @@ impl<'c> Ledger<'c> {
         hint: Option<String>,
     ) -> rusqlite::Result<EventSummary> {
         let summary = insert_event(self.conn, new, new.svix_id.clone(), sync, hint)?;
-        // The first verified row at the webhook path is its message's delivery.
-        if new.verification.is_verified()
-            && new.status != 404
+        // The first verified POST at the webhook path is its message's delivery.
+        if new.claims_message()
             && let Some(svix_id) = &new.svix_id
         {
             self.conn

@@ -75,7 +75,9 @@ impl Default for StoreOptions {
         Self {
             synchronous: Synchronous::Normal,
             busy_timeout: BUSY_TIMEOUT,
-            retention: Retention::default(),
+            // No pruning unless asked: the runtime passes the settings' policy; a CLI command
+            // that opens the store for one write (replay) must not prune by a default.
+            retention: Retention::OFF,
         }
     }
 }
@@ -155,7 +157,6 @@ impl Store {
                 retention,
             }),
         })
-        .inspect(|store: &Self| store.prune_soon())
     }
 
     /// Sets what the database keeps; the writer prunes to it as soon as it is free.

@@ -26,6 +26,15 @@ pub struct Retention {
     pub max_size_mb: Option<u64>,
 }
 
+impl Retention {
+    /// No limit at all: nothing is pruned.
+    pub const OFF: Self = Self {
+        max_age_days: None,
+        max_events: None,
+        max_size_mb: None,
+    };
+}
+
 impl Default for Retention {
     /// No age or count limit; 1 GiB of events.
     fn default() -> Self {
@@ -65,10 +74,9 @@ impl PrunePass {
     pub(crate) fn new(policy: Shared) -> Self {
         Self {
             policy,
-            // Due at once: a database over its limits is pruned from the start.
-            last: Instant::now()
-                .checked_sub(EVERY)
-                .unwrap_or_else(Instant::now),
+            // Not at once: the app hands over its pins first (they live in the webview too), and
+            // a database over its limits is pruned once events arrive or the limits change.
+            last: Instant::now(),
             unfinished: false,
         }
     }
@@ -91,7 +99,14 @@ impl PrunePass {
         let policy = *self.policy.lock().unwrap_or_else(PoisonError::into_inner);
         let mut pruned = 0;
         self.unfinished = false;
+        if policy == Retention::OFF {
+            return 0;
+        }
         loop {
+            if !idle() {
+                self.unfinished = true;
+                break;
+            }
             match prune_slice(conn, &policy, now_ms()) {
                 Ok(0) => break,
                 Ok(n) => pruned += n,
@@ -99,10 +114,6 @@ impl PrunePass {
                     tracing::warn!(error = %e, "pruning old events failed; retried next pass");
                     break;
                 }
-            }
-            if !idle() {
-                self.unfinished = true;
-                break;
             }
         }
         if pruned > 0 {
@@ -130,13 +141,13 @@ pub(crate) fn prune_slice(
     if bound == 0 {
         return Ok(0);
     }
-    conn.execute_batch(
-        "BEGIN IMMEDIATE;
-         CREATE TEMP TABLE IF NOT EXISTS prune_ids
-           (id INTEGER PRIMARY KEY, user_id TEXT, svix_id TEXT);
-         DELETE FROM temp.prune_ids;",
-    )?;
+    conn.execute_batch("BEGIN IMMEDIATE")?;
     let slice = (|| {
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS prune_ids
+               (id INTEGER PRIMARY KEY, user_id TEXT, svix_id TEXT);
+             DELETE FROM temp.prune_ids;",
+        )?;
         let picked = conn.execute(
             "INSERT INTO temp.prune_ids (id, user_id, svix_id)
              SELECT id, user_id, svix_id FROM events
@@ -163,13 +174,12 @@ pub(crate) fn prune_slice(
         }
         Ok(picked)
     })();
-    match slice {
-        Ok(picked) => conn.execute_batch("COMMIT").map(|()| picked),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
+    // The writer's next batch must find no transaction open, whatever failed here.
+    let done = slice.and_then(|picked| conn.execute_batch("COMMIT").map(|()| picked));
+    if done.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
     }
+    done
 }
 
 /// The newest event id some limit wants gone (0: none). Event ids follow arrival, so the age
