@@ -81,6 +81,11 @@ async fn a_count_limit_prunes_the_oldest_but_keeps_pins_and_what_users_point_at(
     let timeline: Vec<i64> = detail.timeline.iter().map(|e| e.id).collect();
     assert_eq!(timeline, [updated], "the timeline lists what is left");
 
+    // Unpinned, the old event is no longer kept.
+    h.engine.store().set_pins(Vec::new()).await.unwrap();
+    let want = [newest.as_slice(), &[updated]].concat();
+    wait_for_ids(&h, &want).await;
+
     // Svix redelivers the pruned user.created: it is older than the row, so it changes nothing.
     let again = h.deliver(&redelivery(&created_delivery, SECRET)).await;
     assert_eq!(again.status, 200, "{}", again.body);

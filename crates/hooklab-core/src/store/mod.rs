@@ -204,7 +204,10 @@ impl Store {
                 }
             }
         })
-        .await
+        .await?;
+        // An unpinned event may be prunable again.
+        self.prune_soon();
+        Ok(())
     }
 
     /// The database file.

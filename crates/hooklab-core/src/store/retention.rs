@@ -68,7 +68,19 @@ pub(crate) struct PrunePass {
     last: Instant,
     /// The last pass stopped for a request with events still over a limit.
     unfinished: bool,
+    /// Every event at or below this id is one retention keeps (pinned, or a user's or
+    /// session's), so slices start above it instead of rereading them every pass. Forgotten
+    /// when the limits or pins change, and every [`FLOOR_PASSES`] passes (users' rows move on
+    /// to newer events, which frees older ones).
+    floor: i64,
+    passes: u32,
+    /// The size limit could not be met by pruning (what is kept is bigger): it is set aside
+    /// until the limits change, instead of pruning every new event as it arrives.
+    size_unreachable: bool,
 }
+
+/// Passes after which the floor is forgotten (about an hour while events arrive).
+const FLOOR_PASSES: u32 = 360;
 
 impl PrunePass {
     pub(crate) fn new(policy: Shared) -> Self {
@@ -78,7 +90,16 @@ impl PrunePass {
             // a database over its limits is pruned once events arrive or the limits change.
             last: Instant::now(),
             unfinished: false,
+            floor: 0,
+            passes: 0,
+            size_unreachable: false,
         }
+    }
+
+    /// Starts over: the limits or the pins changed.
+    pub(crate) fn forget(&mut self) {
+        self.floor = 0;
+        self.size_unreachable = false;
     }
 
     /// Whether the last pass gave way to a request before it was done (the writer resumes it
@@ -96,25 +117,52 @@ impl PrunePass {
     /// is waiting; returns how many events went.
     pub(crate) fn run(&mut self, conn: &Connection, idle: impl Fn() -> bool) -> usize {
         self.last = Instant::now();
-        let policy = *self.policy.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut policy = *self.policy.lock().unwrap_or_else(PoisonError::into_inner);
         let mut pruned = 0;
         self.unfinished = false;
+        self.passes += 1;
+        if self.passes >= FLOOR_PASSES {
+            self.passes = 0;
+            self.floor = 0;
+        }
+        if self.size_unreachable {
+            policy.max_size_mb = None;
+        }
         if policy == Retention::OFF {
             return 0;
         }
+        let size_before = used_bytes(conn).unwrap_or_default();
         loop {
             if !idle() {
                 self.unfinished = true;
                 break;
             }
-            match prune_slice(conn, &policy, now_ms()) {
-                Ok(0) => break,
-                Ok(n) => pruned += n,
+            match prune_slice(conn, &policy, now_ms(), self.floor) {
+                Ok(Slice { picked: 0, floor }) => {
+                    self.floor = self.floor.max(floor);
+                    break;
+                }
+                Ok(Slice { picked, floor }) => {
+                    self.floor = self.floor.max(floor);
+                    pruned += picked;
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "pruning old events failed; retried next pass");
                     break;
                 }
             }
+        }
+        if let Some(mb) = policy.max_size_mb
+            && !self.unfinished
+            && used_bytes(conn).unwrap_or_default() > mb.saturating_mul(1024 * 1024)
+            && used_bytes(conn).unwrap_or_default() >= size_before
+        {
+            self.size_unreachable = true;
+            tracing::warn!(
+                max_size_mb = mb,
+                "the database is over its size limit with only events retention keeps (pinned, \
+                 users' and sessions'); the size limit is set aside until the limits change"
+            );
         }
         if pruned > 0 {
             tracing::info!(pruned, ?policy, "pruned old events (retention)");
@@ -130,16 +178,24 @@ pub fn used_bytes(conn: &Connection) -> rusqlite::Result<u64> {
     Ok(u64::try_from(used).unwrap_or_default())
 }
 
-/// Prunes up to one slice of the oldest events past a limit, with everything that points at
-/// them; returns how many went (0 when nothing is over).
+/// What one slice did: how many events went, and the id at or below which every event left
+/// is one retention keeps.
+pub(crate) struct Slice {
+    pub picked: usize,
+    pub floor: i64,
+}
+
+/// Prunes up to one slice of the oldest events above `floor` past a limit, with everything
+/// that points at them.
 pub(crate) fn prune_slice(
     conn: &Connection,
     policy: &Retention,
     now_ms: i64,
-) -> rusqlite::Result<usize> {
+    floor: i64,
+) -> rusqlite::Result<Slice> {
     let bound = prune_bound(conn, policy, now_ms)?;
-    if bound == 0 {
-        return Ok(0);
+    if bound <= floor {
+        return Ok(Slice { picked: 0, floor });
     }
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let slice = (|| {
@@ -151,14 +207,23 @@ pub(crate) fn prune_slice(
         let picked = conn.execute(
             "INSERT INTO temp.prune_ids (id, user_id, svix_id)
              SELECT id, user_id, svix_id FROM events
-             WHERE id <= ?1
+             WHERE id > ?3 AND id <= ?1
                AND id NOT IN (SELECT event_id FROM pins)
                AND id NOT IN (SELECT last_event_id FROM users)
                AND id NOT IN (SELECT last_event_id FROM sessions)
                AND id < (SELECT max(id) FROM events)
              ORDER BY id LIMIT ?2",
-            rusqlite::params![bound, SLICE as i64],
+            rusqlite::params![bound, SLICE as i64, floor],
         )?;
+        // A short slice read everything up to the bound (but the newest event, which only
+        // stays because it is the newest); a full one, up to its last row.
+        let reached: i64 = if picked < SLICE {
+            let newest: i64 =
+                conn.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?;
+            bound.min(newest - 1)
+        } else {
+            conn.query_row("SELECT max(id) FROM temp.prune_ids", [], |r| r.get(0))?
+        };
         if picked > 0 {
             conn.execute_batch(
                 "DELETE FROM user_events WHERE (user_id, event_id) IN
@@ -172,10 +237,13 @@ pub(crate) fn prune_slice(
                  DELETE FROM events WHERE id IN (SELECT id FROM temp.prune_ids);",
             )?;
         }
-        Ok(picked)
+        Ok(Slice {
+            picked,
+            floor: reached,
+        })
     })();
     // The writer's next batch must find no transaction open, whatever failed here.
-    let done = slice.and_then(|picked| conn.execute_batch("COMMIT").map(|()| picked));
+    let done = slice.and_then(|slice| conn.execute_batch("COMMIT").map(|()| slice));
     if done.is_err() && !conn.is_autocommit() {
         let _ = conn.execute_batch("ROLLBACK");
     }

@@ -168,6 +168,9 @@ fn run_writer(
             }
         }
         // After the batch is answered, and only while no request waits.
+        if prune_now {
+            prune.forget();
+        }
         if closing.is_none() && (prune_now || prune.due()) {
             prune.run(&conn, || jobs.is_empty());
         }
