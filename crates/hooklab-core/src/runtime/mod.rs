@@ -178,6 +178,7 @@ impl Runtime {
         }
         tokio::spawn(follow_settings_file(runtime.clone()));
         tokio::spawn(remember_public_urls(runtime.clone()));
+        tokio::spawn(prune_while_idle(runtime.clone()));
         Ok(runtime)
     }
 
@@ -413,6 +414,22 @@ async fn follow_settings_file(runtime: Runtime) {
             _ = stop.changed() => return,
         }
         runtime.reload_settings().await;
+    }
+}
+
+/// How often an idle receiver still checks its retention limits (events age without traffic).
+const IDLE_PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Asks the writer for a pruning pass every [`IDLE_PRUNE_EVERY`]: passes otherwise run only
+/// while events arrive, and an age limit must hold on a quiet machine too.
+async fn prune_while_idle(runtime: Runtime) {
+    let mut stop = runtime.inner.stop.subscribe();
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(IDLE_PRUNE_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+        runtime.inner.engine.store().prune_soon();
     }
 }
 

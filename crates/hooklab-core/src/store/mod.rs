@@ -180,7 +180,7 @@ impl Store {
 
     /// Asks the writer for a pruning pass (skipped when its queue is full: it is busy, and
     /// passes also run every few seconds while events arrive).
-    fn prune_soon(&self) {
+    pub(crate) fn prune_soon(&self) {
         let _ = self.inner.jobs.try_send(Job::Prune);
     }
 
