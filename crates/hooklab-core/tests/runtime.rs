@@ -47,6 +47,20 @@ impl Setup {
         self.dir.path().join("settings.json")
     }
 
+    /// Waits until the runtime reports a problem with the settings file (`what`: for the
+    /// failure message).
+    async fn settings_problem(&self, what: &str) -> ErrorBody {
+        within(what, async {
+            loop {
+                if let Some(problem) = self.runtime.status().settings_problem {
+                    return problem;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await
+    }
+
     async fn post(&self, url: &str, delivery: &Delivery) -> Option<Reply> {
         let reply = self
             .client
@@ -166,15 +180,7 @@ async fn retention_from_the_settings_file_applies_at_start_and_when_changed() {
     let mut edited = settings::load(&s.settings_path()).unwrap();
     edited.retention.max_events = Some(0);
     settings::save(&s.settings_path(), &edited).unwrap();
-    let problem = within("the edited file to be refused", async {
-        loop {
-            if let Some(problem) = s.runtime.status().settings_problem {
-                return problem;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
+    let problem = s.settings_problem("the edited file to be refused").await;
     assert_eq!(problem.code, "retention_too_small");
     assert_eq!(
         s.runtime.engine().store().retention(),
@@ -214,15 +220,7 @@ async fn a_changed_path_applies_and_a_broken_file_is_reported_not_applied() {
     );
 
     std::fs::write(s.settings_path(), "{ broken").unwrap();
-    let problem = within("the broken file to be reported", async {
-        loop {
-            if let Some(problem) = s.runtime.status().settings_problem {
-                return problem;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
+    let problem = s.settings_problem("the broken file to be reported").await;
     assert_eq!(problem.code, "settings_invalid");
     assert!(problem.hint.unwrap().contains("settings.json"));
     assert_eq!(
