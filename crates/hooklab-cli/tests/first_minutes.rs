@@ -19,11 +19,21 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Runs `hooklab send fixture` signed with [`SECRET`] to `url`, with `extra` flags.
+fn send_output(
+    sandbox: &Sandbox,
+    url: &str,
+    fixture: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec!["--secret", SECRET, "send", fixture, "--to", url];
+    args.extend_from_slice(extra);
+    sandbox.run(&args)
+}
+
 /// Sends `fixture` signed to `url`, with `extra` flags; returns the JSON document.
 fn send(sandbox: &Sandbox, url: &str, fixture: &str, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["--secret", SECRET, "--json", "send", fixture, "--to", url];
-    args.extend_from_slice(extra);
-    let out = sandbox.run(&args);
+    let out = send_output(sandbox, url, fixture, &[extra, &["--json"]].concat());
     assert!(out.status.success(), "{out:?}");
     json(&out)
 }
@@ -108,35 +118,24 @@ fn answers_and_empty_results_say_the_right_thing() {
 
     // A user whose only event failed verification: its events are shown, with why.
     let lost_user = "user_2yOnlyFailedEvents000000000";
-    let out = sandbox.run(&[
-        "--secret",
-        SECRET,
-        "send",
-        "user.created",
-        "--to",
+    let out = send_output(
+        &sandbox,
         &server.url,
-        "--user-id",
-        lost_user,
-        "--bad-signature",
-    ]);
+        "user.created",
+        &["--user-id", lost_user, "--bad-signature"],
+    );
     assert!(!out.status.success());
     let shown = stdout(&sandbox.run(&["user", lost_user]));
     assert!(shown.contains("none was verified"), "{shown}");
     assert!(shown.contains("signature_mismatch"), "{shown}");
 
     // One JSON document even when the send fails.
-    let out = sandbox.run(&[
-        "--secret",
-        SECRET,
-        "--json",
-        "send",
-        "user.created",
-        "--to",
+    let out = send_output(
+        &sandbox,
         &server.url,
-        "--bad-signature",
-        "--times",
-        "2",
-    ]);
+        "user.created",
+        &["--bad-signature", "--times", "2", "--json"],
+    );
     assert!(!out.status.success());
     let text = stdout(&out);
     assert_eq!(text.lines().count(), 1, "{text}");
@@ -207,16 +206,12 @@ fn a_test_session_can_be_started_and_ended() {
     assert_eq!(sessions[0]["id"], session);
     assert_eq!(sessions[0]["status"], "ended");
 
-    let out = sandbox.run(&[
-        "--secret",
-        SECRET,
-        "send",
-        "user.created",
-        "--to",
+    let out = send_output(
+        &sandbox,
         &server.url,
-        "--session-id",
-        session,
-    ]);
+        "user.created",
+        &["--session-id", session],
+    );
     assert!(
         stderr(&out).contains("--session-id applies to session.* events"),
         "{}",

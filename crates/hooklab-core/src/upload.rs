@@ -134,12 +134,12 @@ async fn read_within(
 ) -> ReadBody {
     let BodyLimits { idle, total } = upload.limits;
     let end = Instant::now() + total;
-    let mut buf = BytesMut::new();
+    let mut buf = Collected::default();
     let mut held: Option<OwnedSemaphorePermit> = None;
-    let short = |buf: BytesMut, held, why| {
+    let short = |buf: Collected, held, why| {
         let size = buf.len() as u64;
         ReadBody {
-            bytes: buf.freeze(),
+            bytes: buf.into_bytes(),
             size,
             incomplete: Some(Incomplete::Short { why, expected }),
             _held: held,
@@ -187,14 +187,48 @@ async fn read_within(
                 _ => return short(buf, held, Short::Busy),
             }
         }
-        buf.extend_from_slice(&data);
+        buf.push(data);
     }
     let size = buf.len() as u64;
     ReadBody {
-        bytes: buf.freeze(),
+        bytes: buf.into_bytes(),
         size,
         incomplete: None,
         _held: held,
+    }
+}
+
+/// A body's pieces: the first kept as it came (most bodies are one piece: no copy), later ones
+/// appended to a buffer.
+#[derive(Default)]
+struct Collected {
+    first: Bytes,
+    rest: BytesMut,
+}
+
+impl Collected {
+    fn len(&self) -> usize {
+        self.first.len() + self.rest.len()
+    }
+
+    fn push(&mut self, data: Bytes) {
+        if self.len() == 0 {
+            self.first = data;
+            return;
+        }
+        if !self.first.is_empty() {
+            self.rest
+                .extend_from_slice(&std::mem::take(&mut self.first));
+        }
+        self.rest.extend_from_slice(&data);
+    }
+
+    fn into_bytes(self) -> Bytes {
+        if self.rest.is_empty() {
+            self.first
+        } else {
+            self.rest.freeze()
+        }
     }
 }
 
