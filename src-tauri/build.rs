@@ -8,6 +8,7 @@ fn main() {
         "list_users",
         "get_user",
         "changes_since",
+        "watch_changes",
         "set_pins",
         "change_settings",
         "replay",

@@ -56,10 +56,12 @@ export class App {
     return app;
   }
 
-  /** Runs the `hooklab` CLI on the app's database and settings; returns stdout. */
-  cli(args, { ok = true } = {}) {
+  /** Runs the `hooklab` CLI on the app's database and settings; returns stdout. `db: false`
+   * leaves out `--db` (for `bench`, which refuses a database it would not use). */
+  cli(args, { ok = true, db = true } = {}) {
+    const where = db ? ['--db', this.db, '--config', this.config] : ['--config', this.config];
     try {
-      return execFileSync(process.env.HOOKLAB_CLI, ['--db', this.db, '--config', this.config, ...args], {
+      return execFileSync(process.env.HOOKLAB_CLI, [...where, ...args], {
         encoding: 'utf8',
         env: { ...process.env, CLERK_WEBHOOK_SECRET: '', CLERK_WEBHOOK_SIGNING_SECRET: '' },
       });

@@ -1,7 +1,8 @@
 // The real Hooklab window, driven like a user would: deliveries from the `hooklab` CLI show up
 // live, a redelivery bumps its row in place, a wrong secret is diagnosed and fixed from
 // Settings + Resend, the Copy button fills the clipboard, a malformed secret (or a retention
-// limit too small) is refused beside its field, and writes by another process appear. Screenshots go to docs/screenshots/.
+// limit too small) is refused beside its field, writes by another process appear, and a long
+// log scrolls through a window of rows. Screenshots go to docs/screenshots/.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -147,4 +148,32 @@ test('an event written by the CLI into the same database appears', async () => {
   const out = JSON.parse(app.cli(['--json', 'replay', String(first.response.id)]));
   assert.equal(out.event.source, 'replay');
   await app.session.waitFor(row(out.event.id), { what: 'the row the CLI wrote' });
+});
+
+test('a long log holds a window of rows: scrolling down lets the top go, arrivals above wait in a bar', async () => {
+  await open('events');
+  app.cli(['bench', '--target', app.url, '--events', '2600', '--report-every', '2600'], { db: false });
+  const list = '[role="grid"][aria-label="Events"]';
+  // Scroll to the end until the oldest event is on screen; the newest rows are let go on the way.
+  let lowest = Infinity;
+  for (let i = 0; i < 200 && lowest > 1; i++) {
+    lowest = await app.session.execute(
+      `const el = document.querySelector(arguments[0]);
+       el.scrollTop = el.scrollHeight;
+       return Math.min(...[...el.querySelectorAll('[data-testid="event-row"]')].map((r) => Number(r.dataset.id)));`,
+      [list],
+    );
+    await sleep(100);
+  }
+  assert.equal(lowest, 1, 'the oldest event is reached by scrolling');
+  assert.ok(Number(await app.session.execute(`return document.querySelector(arguments[0]).getAttribute('aria-rowcount')`, [list])) <= 2000);
+  await app.session.waitFor('[data-testid="newer-bar"]', { what: 'the bar saying newer rows were let go' });
+  const sent = app.send(['--secret', SECRET, 'user.created']);
+  await app.session.waitFor('[data-testid="newer-bar"]', { text: '1 newer event', what: 'the arrival counted in the bar' });
+  assert.equal((await app.session.find(row(sent.response.id))).length, 0, 'an arrival above the window is not shown');
+  await app.shot('events-older');
+  const [jump] = await app.session.find('[data-testid="newer-bar"] button');
+  await jump.click();
+  await app.session.waitFor(row(sent.response.id), { what: 'the newest event after Jump to newest' });
+  assert.equal((await app.session.find('[data-testid="newer-bar"]')).length, 0);
 });

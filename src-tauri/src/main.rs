@@ -33,6 +33,7 @@ fn main() {
         })
         .setup(|app| {
             let state = tauri::async_runtime::block_on(launch::start())?;
+            app.manage(forward::ChangeSink::default());
             forward::spawn(app.handle().clone(), state.runtime.clone());
             if let Some(window) = app.get_webview_window("main") {
                 rendering::adapt(&window);
@@ -45,6 +46,7 @@ fn main() {
             commands::events::list_events,
             commands::events::get_event,
             commands::events::changes_since,
+            commands::events::watch_changes,
             commands::events::set_pins,
             commands::users::list_users,
             commands::users::get_user,

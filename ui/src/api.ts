@@ -62,7 +62,15 @@ async function tauriBackend(): Promise<Backend> {
   ]);
   return {
     invoke: (command, args) => core.invoke(command, args),
-    listen: (name, handler) => event.listen(name, (e) => handler(e.payload as never)),
+    listen: async (name, handler) => {
+      if (name !== 'changes') return event.listen(name, (e) => handler(e.payload as never));
+      // Change batches come through a channel, not an event: an event's payload is evaluated
+      // as script, and WebKit keeps that source text (see src-tauri/src/forward.rs).
+      const channel = new core.Channel<never>();
+      channel.onmessage = handler;
+      await core.invoke('watch_changes', { channel });
+      return () => (channel.onmessage = () => {});
+    },
     copy: (text) => clipboard.writeText(text),
   };
 }
@@ -91,21 +99,6 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
   } catch (e) {
     throw asErrorBody(e);
   }
-}
-
-/** An EventFilter with every field present (null = no filter). */
-export function filterOf(partial: Partial<EventFilter> = {}): EventFilter {
-  return {
-    event_type: null,
-    outcome: null,
-    user_id: null,
-    text: null,
-    source: null,
-    before: null,
-    after: null,
-    limit: null,
-    ...partial,
-  };
 }
 
 export const getStatus = () => call<StatusReply>('get_status');

@@ -26,6 +26,7 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
         source: args.source,
         before: args.before,
         after: None,
+        oldest_first: false,
         limit: Some(args.limit),
     };
     let page = list_events(&conn, &filter).map_err(hooklab_core::store::StoreError::from)?;

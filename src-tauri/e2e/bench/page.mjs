@@ -43,12 +43,14 @@ export function rows(session) {
   return session.execute('return Number(document.querySelector(arguments[0]).getAttribute("aria-rowcount"));', [LIST]);
 }
 
-/** Scrolls the list to the bottom once; returns its row count and whether more pages exist. */
+/** Scrolls the list to the bottom once; returns its row count, whether more pages exist and
+ * the id of the lowest row on screen. */
 export function scrollToEnd(session) {
   return session.execute(
     `const el = document.querySelector(arguments[0]);
      el.scrollTop = el.scrollHeight;
-     return { rows: Number(el.getAttribute('aria-rowcount')), more: !!el.querySelector('.loader') };`,
+     const ids = [...el.querySelectorAll('[data-testid="event-row"][data-id]')].map((r) => Number(r.getAttribute('data-id')));
+     return { rows: Number(el.getAttribute('aria-rowcount')), more: !!el.querySelector('.loader'), lowest: Math.min(...ids) };`,
     [LIST],
   );
 }

@@ -94,15 +94,17 @@ async function scrollAll(app) {
   showRss(`before scrolling (${rows} rows in the list)`, app.driver.pid);
   let state;
   const s0 = Date.now();
-  for (let still = 0, last = -1; still < 10 && Date.now() - s0 < 15 * 60000; ) {
+  // The list holds a window of rows, so progress is the lowest event on screen: done once it
+  // stops moving down for 2 s.
+  for (let still = 0, last = -1; still < 20 && Date.now() - s0 < 15 * 60000; ) {
     state = await page.scrollToEnd(app.session);
-    still = state.rows === last && !state.more ? still + 1 : 0;
-    last = state.rows;
+    still = state.lowest === last ? still + 1 : 0;
+    last = state.lowest;
     await sleep(100);
   }
   await sleep(2000);
-  const pages = Math.ceil((state.rows - rows) / 200);
-  showRss(`after scrolling to the end (${state.rows} rows, ${pages} pages loaded, ${((Date.now() - s0) / 1000).toFixed(0)} s)`, app.driver.pid);
+  const took = ((Date.now() - s0) / 1000).toFixed(0);
+  showRss(`after scrolling to the end (reached event #${state.lowest}, ${state.rows} rows held, ${took} s)`, app.driver.pid);
 }
 
 async function memory() {
@@ -112,7 +114,8 @@ async function memory() {
     console.log(`\nMemory (VmRSS), \`hooklab bench --events ${EVENTS}\` into the open window:`);
     showRss('fresh window, no events', app.driver.pid);
     const t0 = Date.now();
-    const out = app.cli(['bench', '--target', app.url, '--events', String(EVENTS), '--report-every', String(EVENTS)]);
+    const args = ['bench', '--target', app.url, '--check-db', db, '--events', String(EVENTS), '--report-every', String(EVENTS)];
+    const out = app.cli(args, { db: false });
     const all = out.split('\n').find((l) => l.trim().startsWith('all')) ?? '';
     console.log(`  loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s (requests events/s p50 p90 p99 max ms: ${all.trim()})`);
     await scrollAll(app);

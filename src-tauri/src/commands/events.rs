@@ -1,11 +1,14 @@
-//! The event log: pages of events, one event in full, and the change feed from a cursor.
+//! The event log: pages of events, one event in full, and the change feed (live, and from a
+//! cursor).
 
 use hooklab_core::store::{
     ChangeBatch, EventDetail, EventFilter, EventPage, MAX_CHANGES_PER_BATCH,
 };
 use tauri::State;
+use tauri::ipc::Channel;
 
 use crate::error::CommandResult;
+use crate::forward::ChangeSink;
 use crate::launch::AppState;
 
 /// One page of events, newest first.
@@ -30,6 +33,12 @@ pub async fn get_event(
 #[tauri::command(rename_all = "snake_case")]
 pub async fn set_pins(state: State<'_, AppState>, ids: Vec<i64>) -> CommandResult<()> {
     Ok(state.runtime.engine().store().set_pins(ids).await?)
+}
+
+/// Sends live change batches to `channel` (replacing an earlier window's).
+#[tauri::command(rename_all = "snake_case")]
+pub fn watch_changes(sink: State<'_, ChangeSink>, channel: Channel<ChangeBatch>) {
+    sink.watch(channel);
 }
 
 /// What changed after `cursor` (the UI catches up after a reset or a reload).

@@ -34,6 +34,12 @@ before?: number | null,
  */
 after?: number | null, 
 /**
+ * Page toward the newest: the `limit` events just above `after` instead of the newest
+ * ones. Items still come newest first; `next_cursor` is then the newest id returned when
+ * more events lie above it (the next page's `after`).
+ */
+oldest_first: boolean, 
+/**
  * Page size (default 50, at most 500).
  */
 limit?: number | null, };

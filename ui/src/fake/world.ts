@@ -301,24 +301,31 @@ export class World {
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
     const items: EventSummary[] = [];
     const text = f.text?.toLowerCase() ?? null;
-    let i = Math.min(f.before ?? Infinity, this.events.length + 1) - 2;
-    for (; i >= 0 && items.length <= limit; i--) {
-      const e = this.events[i].s;
-      if (f.after != null && e.id <= f.after) break;
-      if (f.event_type && e.event_type !== f.event_type) continue;
-      if (f.source && e.source !== f.source) continue;
-      if (f.user_id && e.user_id !== f.user_id) continue;
-      if (f.outcome) {
-        const o = f.outcome;
-        if (!(e.verification === o || e.sync === o || (o === 'failed' && failed(e)) || (o === 'duplicate' && e.delivery_count > 1)))
-          continue;
+    const hit = (e: EventSummary) => {
+      if (f.event_type && e.event_type !== f.event_type) return false;
+      if (f.source && e.source !== f.source) return false;
+      if (f.user_id && e.user_id !== f.user_id) return false;
+      const o = f.outcome;
+      if (o && !(e.verification === o || e.sync === o || (o === 'failed' && failed(e)) || (o === 'duplicate' && e.delivery_count > 1)))
+        return false;
+      return !text || [e.svix_id, e.event_type, e.user_id, e.path].some((h) => h?.toLowerCase().includes(text));
+    };
+    // Event ids are positions + 1. Upward pages start just above `after`.
+    const up = f.oldest_first && f.after != null;
+    const end = Math.min(f.before ?? Infinity, this.events.length + 1) - 1;
+    if (up) {
+      for (let i = f.after ?? 0; i < end && items.length <= limit; i++) if (hit(this.events[i].s)) items.push(this.events[i].s);
+    } else {
+      for (let i = end - 1; i >= 0 && items.length <= limit; i--) {
+        const e = this.events[i].s;
+        if (f.after != null && e.id <= f.after) break;
+        if (hit(e)) items.push(e);
       }
-      if (text && ![e.svix_id, e.event_type, e.user_id, e.path].some((h) => h?.toLowerCase().includes(text))) continue;
-      items.push(e);
     }
     const more = items.length > limit;
     items.length = Math.min(items.length, limit);
-    return { items, next_cursor: more ? items[items.length - 1].id : null };
+    if (up) items.reverse();
+    return { items, next_cursor: more ? (up ? items[0].id : items[items.length - 1].id) : null };
   }
 
   getEvent(key: string): EventDetail | null {

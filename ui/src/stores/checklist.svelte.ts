@@ -19,7 +19,7 @@ export class Checklist {
   /** Learns what already happened before this session, from the log. */
   async load(list: (f: EventFilter) => Promise<EventPage>): Promise<void> {
     const base: EventFilter = {
-      event_type: null, outcome: null, user_id: null, text: null, source: 'tunnel', before: null, limit: 20,
+      event_type: null, outcome: null, user_id: null, text: null, source: 'tunnel', before: null, oldest_first: false, limit: 20,
     };
     const [any, ok, ...types] = await Promise.all([
       list(base),

@@ -1,17 +1,19 @@
-// The event log's state: the filter, the pages loaded so far (newest first, paged from the
-// backend with `before` cursors), live upserts, pins and the "Clear" mark that hides older rows
-// (for this session: a restart shows everything again; pins persist).
+// The event log's state: the filter, a window of loaded rows (newest first, paged from the
+// backend with `before` cursors going down and `after` cursors going back up), live upserts,
+// pins and the "Clear" mark that hides older rows (for this session: a restart shows
+// everything again; pins persist).
 import type { EventFilter, EventPage, EventSummary } from '../types';
 import { defaultStorage, Pins, type KeyValue } from './pins.svelte';
-import { upsertSorted } from './order';
+import { indexAtOrBelow, upsertSorted } from './order';
 
 /** Rows fetched per page. */
 export const PAGE_SIZE = 200;
 
-/** Rows live arrivals may pile up to at the top before the oldest are let go (they page back
- * in when scrolled to): at hundreds of webhooks a second the log would otherwise hold every
- * event since the window opened. */
-export const LIVE_ROWS = 10 * PAGE_SIZE;
+/** Rows the log holds at most. Past that, rows at the end farther from what the user is
+ * looking at are let go and page back in when scrolled to: each row costs the webview about
+ * 1 KiB, and a flood of webhooks or a scroll through 100,000 events would otherwise keep
+ * every one of them. */
+export const WINDOW_ROWS = 10 * PAGE_SIZE;
 
 /** Where the log gets its rows. */
 export interface EventLoader {
@@ -72,6 +74,7 @@ export function backendFilter(f: LogFilter, before: number | null): EventFilter 
     text: orNull(f.text),
     source: orNull(f.source),
     before,
+    oldest_first: false,
     limit: PAGE_SIZE,
   };
 }
@@ -82,6 +85,16 @@ export class EventLog {
   items = $state.raw<EventSummary[]>([]);
   /** The `before` cursor of the next page; null once everything is loaded. */
   nextCursor = $state<number | null>(null);
+  /** The `after` cursor of the page above the first row; null while the first row is the
+   * newest (the window follows live arrivals). */
+  prevCursor = $state<number | null>(null);
+  /** Matching events that arrived above the window since it let go of its top. */
+  newer = $state(0);
+  /** The id of the row at the top of the viewport (set by the view): when the window is full,
+   * the end farther from it is let go. */
+  viewTop = 0;
+  /** Bumped when a reload replaces the rows (the view goes back to the top). */
+  epoch = $state(0);
   loading = $state(false);
   /** The first page of the current filter has arrived. */
   loaded = $state(false);
@@ -91,14 +104,14 @@ export class EventLog {
   pinnedOnly = $state(false);
   /** Pinned events outside the loaded rows, fetched one by one. */
   pinnedExtra = $state.raw<EventSummary[]>([]);
-  /** Bumped whenever new rows land above the previous newest one (to keep scroll anchored). */
-  headId = $state(0);
-
   readonly pins: Pins;
   private generation = 0;
   private pending: EventSummary[][] = [];
-  /** Rows kept: at least LIVE_ROWS, more once the user pages further down. */
-  private keep = LIVE_ROWS;
+  /** While a page above the window is on its way: arrivals above the window (added once the
+   * window reaches the newest row). */
+  private arriving: EventSummary[] | null = null;
+  /** The newest id counted in `newer`. */
+  private newestSeen = 0;
 
   constructor(
     private loader: EventLoader,
@@ -121,6 +134,11 @@ export class EventLog {
     );
   });
 
+  /** Whether newer rows exist above the window (scrolling up pages them in). */
+  get hasNewer(): boolean {
+    return !this.pinnedOnly && this.prevCursor !== null;
+  }
+
   /** Whether scrolling further can load more rows. */
   get hasMore(): boolean {
     if (this.pinnedOnly || this.nextCursor === null) return false;
@@ -140,17 +158,21 @@ export class EventLog {
     this.loaded = false;
     this.error = null;
     this.pending = [];
-    this.keep = LIVE_ROWS;
+    this.arriving = null;
+    this.prevCursor = null;
+    this.newer = 0;
+    this.newestSeen = 0;
     try {
       const page = await this.loader.list(backendFilter(this.filter, null));
       if (gen !== this.generation) return;
       this.items = page.items;
       this.nextCursor = page.next_cursor;
+      this.viewTop = 0;
+      this.epoch++;
       this.loaded = true;
       const queued = this.pending.flat();
       this.pending = [];
       if (queued.length) this.upsert(queued);
-      this.headId = this.items[0]?.id ?? 0;
     } catch (e) {
       if (gen === this.generation) this.error = (e as { message?: string }).message ?? String(e);
     } finally {
@@ -168,13 +190,43 @@ export class EventLog {
       const page = await this.loader.list(backendFilter(this.filter, this.nextCursor));
       if (gen !== this.generation) return;
       const last = this.items.at(-1)?.id ?? Infinity;
-      this.items = this.items.concat(page.items.filter((e) => e.id < last));
       this.nextCursor = page.next_cursor;
-      this.keep = Math.max(this.keep, this.items.length);
+      this.items = this.fit(this.items.concat(page.items.filter((e) => e.id < last)));
     } catch (e) {
       if (gen === this.generation) this.error = (e as { message?: string }).message ?? String(e);
     } finally {
       if (gen === this.generation) this.loading = false;
+    }
+  }
+
+  /** Fetches the page just above the window (newer rows let go earlier, or arrived since). */
+  async loadNewer(): Promise<void> {
+    if (this.loading || !this.loaded || this.prevCursor === null) return;
+    const gen = this.generation;
+    this.loading = true;
+    this.arriving = [];
+    try {
+      const filter = { ...backendFilter(this.filter, null), after: this.prevCursor, oldest_first: true };
+      const page = await this.loader.list(filter);
+      if (gen !== this.generation) return;
+      const first = this.items[0]?.id ?? 0;
+      this.prevCursor = page.next_cursor;
+      this.items = this.fit(page.items.filter((e) => e.id > first).concat(this.items));
+      if (this.prevCursor === null) {
+        // The window reaches the newest row again: follow live arrivals, starting with those
+        // that came in while the page was on its way.
+        this.newer = 0;
+        const arrived = this.arriving;
+        this.arriving = null;
+        if (arrived.length) this.upsert(arrived);
+      }
+    } catch (e) {
+      if (gen === this.generation) this.error = (e as { message?: string }).message ?? String(e);
+    } finally {
+      if (gen === this.generation) {
+        this.arriving = null;
+        this.loading = false;
+      }
     }
   }
 
@@ -189,14 +241,11 @@ export class EventLog {
       this.pending.push(events);
       return;
     }
-    const before = this.items[0]?.id ?? 0;
+    const top = this.above(events);
     const next = upsertSorted(this.items, events, byId, this.nextCursor === null, (e) =>
-      matches(e, this.filter),
+      matches(e, this.filter) && e.id < top,
     );
-    if (next) {
-      this.items = this.trimmed(next);
-      if ((next[0]?.id ?? 0) > before) this.headId = next[0].id;
-    }
+    if (next) this.items = this.fit(next);
     const extra = upsertSorted(this.pinnedExtra, events, byId, false, () => false);
     if (extra) this.pinnedExtra = extra;
     if (this.filter.text.trim()) {
@@ -207,11 +256,37 @@ export class EventLog {
     }
   }
 
-  /** `items` cut to the rows kept; the cut-off ones page back in from the backend. */
-  private trimmed(items: EventSummary[]): EventSummary[] {
-    if (items.length <= this.keep) return items;
-    const kept = items.slice(0, this.keep);
-    this.nextCursor = kept[kept.length - 1].id;
+  /**
+   * While the window does not reach the newest row, arrivals above it are not shown (the user
+   * is reading older rows): counts them for the "newer events" bar and holds them while a page
+   * above is loading. Returns the id new rows must be below to be shown.
+   */
+  private above(events: EventSummary[]): number {
+    if (this.prevCursor === null) return Infinity;
+    const top = this.items[0]?.id ?? Infinity;
+    for (const e of events) {
+      if (e.id <= top) continue;
+      this.arriving?.push(e);
+      if (e.id > this.newestSeen && matches(e, this.filter)) this.newer++;
+      this.newestSeen = Math.max(this.newestSeen, e.id);
+    }
+    return top;
+  }
+
+  /** `items` cut to WINDOW_ROWS, letting go of the end farther from the viewport; the rows
+   * let go page back in from the backend when scrolled to. */
+  private fit(items: EventSummary[]): EventSummary[] {
+    const excess = items.length - WINDOW_ROWS;
+    if (excess <= 0) return items;
+    const at = this.viewTop ? indexAtOrBelow(items, this.viewTop, byId) : 0;
+    if (at < items.length / 2) {
+      const kept = items.slice(0, WINDOW_ROWS);
+      this.nextCursor = kept[kept.length - 1].id;
+      return kept;
+    }
+    const kept = items.slice(excess);
+    if (this.prevCursor === null) this.newestSeen = items[0].id;
+    this.prevCursor = kept[0].id;
     return kept;
   }
 
@@ -223,11 +298,9 @@ export class EventLog {
     try {
       const page = await this.loader.list(filter);
       if (gen !== this.generation || page.items.length === 0) return;
-      const before = this.items[0]?.id ?? 0;
-      const next = upsertSorted(this.items, page.items, byId, this.nextCursor === null, () => true);
-      if (!next) return;
-      this.items = this.trimmed(next);
-      if ((next[0]?.id ?? 0) > before) this.headId = next[0].id;
+      const top = this.prevCursor === null ? Infinity : (this.items[0]?.id ?? Infinity);
+      const next = upsertSorted(this.items, page.items, byId, this.nextCursor === null, (e) => e.id < top);
+      if (next) this.items = this.fit(next);
     } catch {
       // The next reload shows them; a failed live search is not worth an error banner.
     }

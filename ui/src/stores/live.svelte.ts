@@ -2,7 +2,7 @@
 // sessions, the tunnel state; `reset` reloads from scratch; a paused live tail buffers event
 // changes and applies them on resume (users, sessions and the tunnel keep updating).
 import type { ChangeBatch, EventSummary, SessionRow, TunnelState, TunnelStateRow } from '../types';
-import type { EventLog } from './events.svelte';
+import { WINDOW_ROWS, type EventLog } from './events.svelte';
 import type { UserTable } from './users.svelte';
 
 export interface LiveHooks {
@@ -48,8 +48,11 @@ export class Live {
   paused = $state(false);
   /** Event changes held while paused, oldest first. */
   buffered = $state.raw<EventSummary[]>([]);
-  /** A reset arrived while paused: reload the log on resume. */
+  /** A reset arrived while paused, or more changes than the log holds: reload the log on
+   * resume instead of applying them one by one. */
   resetWhilePaused = $state(false);
+  /** Changes that came after the buffer was given up (counted, not kept). */
+  private overflow = $state(0);
   sessions = $state.raw<ReadonlyMap<string, SessionRow>>(new Map());
   tunnel = $state.raw<TunnelState>({ state: 'off' });
   /** When `tunnel` last changed (ms), for the reconnect countdown. */
@@ -64,7 +67,7 @@ export class Live {
 
   /** Distinct new events waiting while paused (a redelivery of a held row counts once). */
   get bufferedCount(): number {
-    return new Set(this.buffered.map((e) => e.id)).size;
+    return new Set(this.buffered.map((e) => e.id)).size + this.overflow;
   }
 
   /** Applies one batch. Batches at or below the cursor (already seen) are ignored. */
@@ -82,7 +85,7 @@ export class Live {
     }
     if (batch.events.length) {
       this.hooks.onEvents?.(batch.events);
-      if (this.paused) this.buffered = this.buffered.concat(batch.events);
+      if (this.paused) this.hold(batch.events);
       else if (!batch.reset) this.events.upsert(batch.events);
     }
     if (!batch.reset) this.users.upsert(batch.users);
@@ -106,11 +109,24 @@ export class Live {
     this.paused = true;
   }
 
+  /** Buffers event changes while paused: up to what the log holds (a flood while paused would
+   * otherwise pile up in memory); past that, resume reloads the newest rows. */
+  private hold(events: EventSummary[]): void {
+    if (this.buffered.length + events.length <= WINDOW_ROWS && this.overflow === 0) {
+      this.buffered = this.buffered.concat(events);
+      return;
+    }
+    this.overflow = this.bufferedCount + events.length;
+    this.buffered = [];
+    this.resetWhilePaused = true;
+  }
+
   /** Applies everything held while paused, in arrival order. */
   resume(): void {
     this.paused = false;
     const held = this.buffered;
     this.buffered = [];
+    this.overflow = 0;
     if (this.resetWhilePaused) {
       this.resetWhilePaused = false;
       void this.events.reload();

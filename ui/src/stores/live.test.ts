@@ -2,8 +2,8 @@
 // paused buffering, filters, and pins surviving Clear.
 import { describe, expect, it, vi } from 'vitest';
 import type { ChangeBatch, EventFilter, EventSummary, UserQuery, UserRow } from '../types';
-import { EventLog, LIVE_ROWS, NO_FILTER, PAGE_SIZE, matches } from './events.svelte';
-import { UserTable, pageOfUsers } from './users.svelte';
+import { EventLog, NO_FILTER, PAGE_SIZE, WINDOW_ROWS, matches } from './events.svelte';
+import { LIVE_USER_ROWS, USER_PAGE_SIZE, UserTable, pageOfUsers } from './users.svelte';
 import { Live } from './live.svelte';
 import type { KeyValue } from './pins.svelte';
 
@@ -61,7 +61,8 @@ function memory(): KeyValue & { data: Map<string, string> } {
   return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
 }
 
-/** A backend holding `events` (any order), answering pages newest first like list_events. */
+/** A backend holding `events` (any order), answering pages newest first like list_events
+ * (upward pages from `after` with `oldest_first`). */
 function backend(events: EventSummary[], users: UserRow[] = []) {
   const db = { events: [...events], users: [...users], bodies: new Map<number, string>() };
   const found = (e: EventSummary, text: string) =>
@@ -72,6 +73,10 @@ function backend(events: EventSummary[], users: UserRow[] = []) {
       .filter((e) => (!f.event_type || e.event_type === f.event_type) && (!f.text || found(e, f.text)))
       .sort((a, b) => b.id - a.id);
     const limit = f.limit ?? 50;
+    if (f.oldest_first) {
+      const items = all.slice(-limit);
+      return { items, next_cursor: all.length > limit ? items[0].id : null };
+    }
     const items = all.slice(0, limit);
     return { items, next_cursor: all.length > limit ? items[items.length - 1].id : null };
   });
@@ -188,15 +193,89 @@ describe('Live.apply: users and sessions', () => {
 describe('a long live tail', () => {
   it('keeps the newest rows in memory and lets the oldest page back in', async () => {
     const { b, log, live } = await setup([event(1), event(2)]);
-    const burst = Array.from({ length: LIVE_ROWS + 500 }, (_, i) => event(i + 3));
+    const burst = Array.from({ length: WINDOW_ROWS + 500 }, (_, i) => event(i + 3));
     b.db.events.push(...burst);
     live.apply(batch({ upto: 2, events: burst }));
-    expect(log.rows).toHaveLength(LIVE_ROWS);
-    expect(log.rows[0].id).toBe(LIVE_ROWS + 502);
+    expect(log.rows).toHaveLength(WINDOW_ROWS);
+    expect(log.rows[0].id).toBe(WINDOW_ROWS + 502);
     expect(log.hasMore).toBe(true);
+    expect(log.hasNewer).toBe(false);
+    // Scrolled to the bottom: the next page comes in and the top is let go.
+    log.viewTop = log.rows.at(-20)!.id;
     await log.loadMore();
-    expect(log.rows).toHaveLength(LIVE_ROWS + PAGE_SIZE);
+    expect(log.rows).toHaveLength(WINDOW_ROWS);
     expect(log.rows.at(-1)?.id).toBe(503 - PAGE_SIZE);
+    expect(log.rows[0].id).toBe(WINDOW_ROWS + 502 - PAGE_SIZE);
+    expect(log.hasNewer).toBe(true);
+  });
+});
+
+describe('the window over a long log', () => {
+  const total = 3 * WINDOW_ROWS + 77;
+  const all = Array.from({ length: total }, (_, i) => event(i + 1));
+
+  it('scrolls down and back up through every event, never holding more than the window', async () => {
+    const { log } = await setup(all);
+    const seen = new Set(ids(log.rows));
+    while (log.hasMore) {
+      log.viewTop = log.rows.at(-10)!.id;
+      await log.loadMore();
+      expect(log.rows.length).toBeLessThanOrEqual(WINDOW_ROWS);
+      ids(log.rows).forEach((id) => seen.add(id));
+    }
+    expect(seen.size).toBe(total);
+    expect(log.rows.at(-1)?.id).toBe(1);
+    expect(log.hasNewer).toBe(true);
+    while (log.hasNewer) {
+      const top = log.rows[0].id;
+      log.viewTop = log.rows[10].id;
+      await log.loadNewer();
+      expect(log.rows.length).toBeLessThanOrEqual(WINDOW_ROWS);
+      // The page just above: no gap, no repeat.
+      expect(log.rows[log.rows.findIndex((e) => e.id === top) - 1]?.id).toBe(top + 1);
+      expect(new Set(ids(log.rows)).size).toBe(log.rows.length);
+    }
+    expect(log.rows[0].id).toBe(total);
+    expect(log.hasMore).toBe(true);
+  });
+
+  it('counts arrivals above the window instead of showing them, and shows them on the way back up', async () => {
+    const { b, log, live } = await setup(all);
+    while (log.rows.at(-1)!.id > WINDOW_ROWS) {
+      log.viewTop = log.rows.at(-10)!.id;
+      await log.loadMore();
+    }
+    expect(log.hasNewer).toBe(true);
+    const top = log.rows[0].id;
+    const arrivals = [event(total + 1), event(total + 2, { event_type: 'session.created' })];
+    b.db.events.push(...arrivals);
+    live.apply(batch({ upto: 2, events: arrivals }));
+    expect(log.rows[0].id).toBe(top);
+    expect(log.newer).toBe(2);
+    // A redelivery of a row in the window still updates it in place.
+    live.apply(batch({ upto: 3, events: [event(top, { delivery_count: 2 })] }));
+    expect(log.rows[0].delivery_count).toBe(2);
+    expect(log.newer).toBe(2);
+    // Back up to the top: the arrivals are there, and new ones show again.
+    while (log.hasNewer) {
+      log.viewTop = log.rows[10].id;
+      await log.loadNewer();
+    }
+    expect(ids(log.rows.slice(0, 2))).toEqual([total + 2, total + 1]);
+    expect(log.newer).toBe(0);
+    live.apply(batch({ upto: 4, events: [event(total + 3)] }));
+    expect(log.rows[0].id).toBe(total + 3);
+  });
+
+  it('jumps back to the newest rows on reload', async () => {
+    const { log } = await setup(all);
+    while (!log.hasNewer) {
+      log.viewTop = log.rows.at(-10)!.id;
+      await log.loadMore();
+    }
+    await log.reload();
+    expect(log.hasNewer).toBe(false);
+    expect(log.rows[0].id).toBe(total);
   });
 });
 
@@ -264,6 +343,22 @@ describe('users sorted by the backend', () => {
     expect(table.rows[0].id).toBe('user_early');
     expect(table.rows.some((u) => u.id === 'user_late')).toBe(false);
   });
+
+  it('keeps a bounded number of users through a burst of sign-ups; the rest page back in', async () => {
+    const { b, table, live } = await setup([], [user(1, 'user_first')]);
+    const burst = Array.from({ length: LIVE_USER_ROWS + 300 }, (_, i) => user(i + 2, `user_${i + 2}`));
+    b.db.users.push(...burst);
+    live.apply(batch({ upto: 1, users: burst }));
+    expect(table.rows).toHaveLength(LIVE_USER_ROWS);
+    expect(table.rows[0].id).toBe(`user_${LIVE_USER_ROWS + 301}`);
+    expect(table.hasMore).toBe(true);
+    await table.loadMore();
+    expect(table.rows).toHaveLength(LIVE_USER_ROWS + USER_PAGE_SIZE);
+    expect(new Set(table.rows.map((u) => u.id)).size).toBe(table.rows.length);
+    await table.loadMore();
+    expect(table.rows.at(-1)?.id).toBe('user_first');
+    expect(table.hasMore).toBe(false);
+  });
 });
 
 describe('Live.apply: reset', () => {
@@ -291,6 +386,21 @@ describe('paused live tail', () => {
     live.resume();
     expect(ids(log.rows)).toEqual([4, 3, 2, 1]);
     expect(log.rows[2].delivery_count).toBe(3);
+    expect(live.bufferedCount).toBe(0);
+  });
+
+  it('gives up buffering past what the log holds, and reloads the newest rows on resume', async () => {
+    const { b, log, live } = await setup([event(1)]);
+    live.pause();
+    const flood = Array.from({ length: WINDOW_ROWS + 50 }, (_, i) => event(i + 2));
+    b.db.events.push(...flood);
+    live.apply(batch({ upto: 2, events: flood.slice(0, 100) }));
+    live.apply(batch({ upto: 3, events: flood.slice(100) }));
+    expect(live.buffered).toHaveLength(0);
+    expect(live.bufferedCount).toBe(WINDOW_ROWS + 50);
+    expect(ids(log.rows)).toEqual([1]);
+    live.resume();
+    await vi.waitFor(() => expect(log.rows[0]?.id).toBe(WINDOW_ROWS + 51));
     expect(live.bufferedCount).toBe(0);
   });
 

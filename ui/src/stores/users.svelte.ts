@@ -5,6 +5,11 @@ import type { UserPage, UserQuery, UserRow, UserSort } from '../types';
 
 export const USER_PAGE_SIZE = 200;
 
+/** Rows live changes may fill the table to before the last ones are let go (they page back in
+ * when scrolled to): a burst of sign-ups would otherwise keep every new user in the webview.
+ * Paging further down keeps what was paged in. */
+export const LIVE_USER_ROWS = 10 * USER_PAGE_SIZE;
+
 export type UserSortKey = UserSort;
 
 export interface UserLoader {
@@ -75,6 +80,8 @@ export class UserTable {
 
   private generation = 0;
   private pending: UserRow[][] = [];
+  /** Rows kept: at least LIVE_USER_ROWS, more once the user pages further down. */
+  private keep = LIVE_USER_ROWS;
 
   constructor(private loader: UserLoader) {}
 
@@ -125,6 +132,7 @@ export class UserTable {
     this.loaded = false;
     this.error = null;
     this.pending = [];
+    this.keep = LIVE_USER_ROWS;
     try {
       const page = await this.loader.list(this.query(null));
       if (gen !== this.generation) return;
@@ -151,6 +159,7 @@ export class UserTable {
       const have = new Set(this.items.map((u) => u.id));
       this.items = this.items.concat(page.items.filter((u) => !have.has(u.id)));
       this.nextCursor = page.next_cursor;
+      this.keep = Math.max(this.keep, this.items.length);
     } catch (e) {
       if (gen === this.generation) this.error = (e as { message?: string }).message ?? String(e);
     } finally {
@@ -191,6 +200,11 @@ export class UserTable {
       items.splice(lo, 0, u);
       touched = true;
     }
-    if (touched) this.items = items;
+    if (!touched) return;
+    if (items.length > this.keep) {
+      items.length = this.keep;
+      this.nextCursor = items[items.length - 1].seq;
+    }
+    this.items = items;
   }
 }

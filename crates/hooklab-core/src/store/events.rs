@@ -175,6 +175,11 @@ pub struct EventFilter {
     /// Only events with an id above this one (what arrived since a row the viewer has).
     #[serde(default)]
     pub after: Option<i64>,
+    /// Page toward the newest: the `limit` events just above `after` instead of the newest
+    /// ones. Items still come newest first; `next_cursor` is then the newest id returned when
+    /// more events lie above it (the next page's `after`).
+    #[serde(default)]
+    pub oldest_first: bool,
     /// Page size (default 50, at most 500).
     pub limit: Option<u32>,
 }
@@ -239,7 +244,8 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
          AND (?5 IS NULL OR svix_id LIKE ?5 ESCAPE '\\' OR event_type LIKE ?5 ESCAPE '\\' \
               OR user_id LIKE ?5 ESCAPE '\\' OR path LIKE ?5 ESCAPE '\\' \
               OR CAST(body AS TEXT) LIKE ?5 ESCAPE '\\') \
-         ORDER BY id DESC LIMIT ?6"
+         ORDER BY id {order} LIMIT ?6",
+        order = if filter.oldest_first { "ASC" } else { "DESC" },
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let items = stmt
@@ -257,7 +263,10 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
             summary_from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let (items, next_cursor) = page(items, limit, |e| e.id);
+    let (mut items, next_cursor) = page(items, limit, |e| e.id);
+    if filter.oldest_first {
+        items.reverse();
+    }
     Ok(EventPage { items, next_cursor })
 }
 
