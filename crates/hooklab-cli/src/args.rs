@@ -162,7 +162,8 @@ pub struct EventsArgs {
     /// Only events about this user.
     #[arg(long, value_name = "USER_ID")]
     pub user: Option<String>,
-    /// Text in the svix-id, type, user id, path or body.
+    /// Text in the svix-id, type, user id, path or body, as typed (in older events it must
+    /// start at a word: `sample@exa` finds alex.sample@example.com).
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
     /// Only events that arrived this way.

@@ -21,7 +21,11 @@ fn index_state(h: &Harness, user: &str) -> (i64, i64, i64) {
         )
         .unwrap();
     let upto = conn
-        .query_row("SELECT upto FROM index_state", [], |r| r.get(0))
+        .query_row(
+            "SELECT upto FROM index_state WHERE name = 'user_events'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     let max = conn
         .query_row("SELECT max(id) FROM events", [], |r| r.get(0))

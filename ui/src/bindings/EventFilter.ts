@@ -18,7 +18,8 @@ outcome?: string | null,
  */
 user_id?: string | null, 
 /**
- * Substring of the svix-id, type, user id, path or body.
+ * Text in the svix-id, type, user id, path or body, as typed; in events the text index
+ * answers for (all but the newest), it must start at a word.
  */
 text?: string | null, 
 /**

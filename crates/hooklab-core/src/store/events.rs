@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::deliveries::{DeliveryAttempt, deliveries_of};
 use super::row_change::{RowChange, row_change};
+use super::text_index;
 use super::user_index::ids_about_user;
 use crate::capture::{Source, decode_headers};
 use crate::sync::SyncKind;
@@ -165,7 +166,8 @@ pub struct EventFilter {
     pub outcome: Option<String>,
     /// Events about this user.
     pub user_id: Option<String>,
-    /// Substring of the svix-id, type, user id, path or body.
+    /// Text in the svix-id, type, user id, path or body, as typed; in events the text index
+    /// answers for (all but the newest), it must start at a word.
     pub text: Option<String>,
     /// How it arrived: `local`, `tunnel`, `replay` or `test`.
     #[serde(default)]
@@ -220,8 +222,80 @@ pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<EventSummary> {
 }
 
 /// Lists events newest first.
+///
+/// A search with words reads the text index for the events it covers and scans only the
+/// newer ones it has not reached (store/text_index.rs); every row is still checked against the
+/// exact text, so the index only narrows which rows are read.
 pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<EventPage> {
     let limit = filter.limit.unwrap_or(50).clamp(1, 500);
+    let want = i64::from(limit) + 1;
+    let words = filter.text.as_deref().and_then(text_index::words_query);
+    // A database opened for reading before a writer added the index has none yet: scan.
+    let upto = match words {
+        Some(_) => conn
+            .query_row(
+                "SELECT upto FROM index_state WHERE name = 'event_text'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?,
+        None => None,
+    };
+    let mut items = match (words, upto) {
+        (Some(words), Some(upto)) => {
+            // In the page's order. Newest first, the scan also reads the SCAN_FIRST events
+            // below the cursor: a common word fills the page from those at once, where its
+            // long word list would be slow to walk; a rare one comes from the index.
+            let (first, second) = if filter.oldest_first {
+                (Rows::Index { words, upto }, Rows::After(upto))
+            } else {
+                let top: i64 = match filter.before {
+                    Some(before) => before,
+                    None => {
+                        conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM events", [], |r| {
+                            r.get(0)
+                        })?
+                    }
+                };
+                let from = upto.min(top.saturating_sub(SCAN_FIRST));
+                (Rows::After(from), Rows::Index { words, upto: from })
+            };
+            let mut items = select_events(conn, filter, &first, want)?;
+            let rest = want - items.len() as i64;
+            if rest > 0 {
+                items.extend(select_events(conn, filter, &second, rest)?);
+            }
+            items
+        }
+        _ => select_events(conn, filter, &Rows::Events, want)?,
+    };
+    let next_cursor = page_in_place(&mut items, limit, |e| e.id);
+    if filter.oldest_first {
+        items.reverse();
+    }
+    Ok(EventPage { items, next_cursor })
+}
+
+/// Events a search scans below its cursor before it turns to the text index (a few ms).
+const SCAN_FIRST: i64 = 2_000;
+
+/// Where a page's rows come from.
+enum Rows {
+    /// Every event.
+    Events,
+    /// Events past the text index (`id > upto`).
+    After(i64),
+    /// Events the text index covers whose words match the FTS5 query.
+    Index { words: String, upto: i64 },
+}
+
+/// Up to `want` events matching `filter` from `from`, in the page's order.
+fn select_events(
+    conn: &Connection,
+    filter: &EventFilter,
+    from: &Rows,
+    want: i64,
+) -> rusqlite::Result<Vec<EventSummary>> {
     let text = filter
         .text
         .as_ref()
@@ -235,39 +309,53 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
         "?3 IS NULL AND".to_owned()
     };
     let outcome_sql = outcome_sql(outcome);
+    let order = if filter.oldest_first { "ASC" } else { "DESC" };
+    // The index is read in rowid order between fixed bounds, so FTS5 stops at the page's end.
+    let (source, key, words, low, high) = match from {
+        Rows::Events => ("events", "id", None, 0, i64::MAX),
+        Rows::After(upto) => ("events", "id", None, *upto, i64::MAX),
+        Rows::Index { words, upto } => (
+            "event_text JOIN events ON events.id = event_text.rowid",
+            "event_text.rowid",
+            Some(words.as_str()),
+            0,
+            upto.saturating_add(1),
+        ),
+    };
+    let matching = if words.is_some() {
+        "event_text MATCH ?9 AND"
+    } else {
+        "?9 IS NULL AND"
+    };
+    let low = low.max(filter.after.unwrap_or(0));
+    let high = high.min(filter.before.unwrap_or(i64::MAX));
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM events WHERE {about_user} \
-         (?1 IS NULL OR id < ?1) AND (?8 IS NULL OR id > ?8) \
+        "SELECT {SUMMARY_COLUMNS} FROM {source} WHERE {matching} {about_user} \
+         {key} < ?1 AND {key} > ?8 \
          AND (?2 IS NULL OR event_type = ?2) \
          AND {outcome_sql} \
          AND (?7 IS NULL OR source = ?7) \
          AND (?5 IS NULL OR svix_id LIKE ?5 ESCAPE '\\' OR event_type LIKE ?5 ESCAPE '\\' \
               OR user_id LIKE ?5 ESCAPE '\\' OR path LIKE ?5 ESCAPE '\\' \
               OR CAST(body AS TEXT) LIKE ?5 ESCAPE '\\') \
-         ORDER BY id {order} LIMIT ?6",
-        order = if filter.oldest_first { "ASC" } else { "DESC" },
+         ORDER BY {key} {order} LIMIT ?6"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let items = stmt
-        .query_map(
-            params![
-                filter.before,
-                filter.event_type,
-                filter.user_id,
-                outcome,
-                text,
-                i64::from(limit) + 1,
-                filter.source,
-                filter.after,
-            ],
-            summary_from_row,
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let (mut items, next_cursor) = page(items, limit, |e| e.id);
-    if filter.oldest_first {
-        items.reverse();
-    }
-    Ok(EventPage { items, next_cursor })
+    stmt.query_map(
+        params![
+            high,
+            filter.event_type,
+            filter.user_id,
+            outcome,
+            text,
+            want,
+            filter.source,
+            low,
+            words,
+        ],
+        summary_from_row,
+    )?
+    .collect()
 }
 
 /// Verification codes other than `verified`: each names a failed request.
@@ -326,15 +414,20 @@ fn outcome_sql(outcome: Option<&str>) -> &'static str {
     }
 }
 
+/// Like [`page`], on a vector the caller keeps.
+fn page_in_place<T>(items: &mut Vec<T>, limit: u32, cursor: impl Fn(&T) -> i64) -> Option<i64> {
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    if more { items.last().map(cursor) } else { None }
+}
+
 /// Queries fetch `limit + 1` rows: cuts the extra one off and turns it into the next cursor.
 pub(crate) fn page<T>(
     mut items: Vec<T>,
     limit: u32,
     cursor: impl Fn(&T) -> i64,
 ) -> (Vec<T>, Option<i64>) {
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    let next = if more { items.last().map(cursor) } else { None };
+    let next = page_in_place(&mut items, limit, cursor);
     (items, next)
 }
 

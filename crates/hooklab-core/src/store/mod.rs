@@ -15,6 +15,7 @@ mod migrate;
 mod queries;
 mod retention;
 mod row_change;
+mod text_index;
 mod tunnel;
 mod user_index;
 mod users;

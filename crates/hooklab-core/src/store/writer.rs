@@ -15,6 +15,7 @@ use super::checkpoint::{checkpoint, run_checkpointer};
 use super::file_watch::{Check, FileWatch};
 use super::ledger::{Ledger, NewEvent, Recorded};
 use super::retention::{self, PrunePass};
+use super::text_index::TextPass;
 use super::user_index::IndexPass;
 use super::{Settle, StoreError};
 use crate::alarm::{Alarm, AlarmSink};
@@ -122,13 +123,19 @@ fn run_writer(
     let mut closing = None;
     let mut file = FileWatch::new(&parts.path);
     let mut prune = PrunePass::new(Arc::clone(&parts.retention));
+    let mut text = TextPass::new();
     while closing.is_none() {
-        // A pruning pass that gave way to requests resumes as soon as none waits.
-        let first = if prune.unfinished() {
+        // A pruning pass that gave way to requests resumes as soon as none waits; so does
+        // indexing event text, one slice at a time.
+        let first = if prune.unfinished() || text.behind() {
             match jobs.try_recv() {
                 Ok(job) => Some(job),
                 Err(TryRecvError::Empty) => {
-                    prune.run(&conn, || jobs.is_empty());
+                    if prune.unfinished() {
+                        prune.run(&conn, || jobs.is_empty());
+                    } else {
+                        text.run(&conn);
+                    }
                     continue;
                 }
                 Err(TryRecvError::Disconnected) => None,
@@ -162,6 +169,7 @@ fn run_writer(
             match file.check() {
                 Check::Same => {
                     commit_batch(&conn, &mut batch, parts, &mut index);
+                    text.add();
                     let _ = wal.nudge.try_send(());
                 }
                 found => refuse_batch(&mut batch, parts, found == Check::JustGone),
