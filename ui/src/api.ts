@@ -29,7 +29,7 @@ export interface Backend {
   copy(text: string): Promise<void>;
 }
 
-/** Event names the shell emits, with their payloads. */
+/** What the shell streams, with payloads: Tauri events, and `changes` through a channel. */
 export interface EventPayloads {
   changes: ChangeBatch;
   tunnel: TunnelState;

@@ -134,6 +134,12 @@ export class EventLog {
     );
   });
 
+  /** New rows must have an id below this to be shown: the first row's while the window does
+   * not reach the newest row, else no bound. */
+  private get windowTop(): number {
+    return this.prevCursor === null ? Infinity : (this.items[0]?.id ?? Infinity);
+  }
+
   /** Whether newer rows exist above the window (scrolling up pages them in). */
   get hasNewer(): boolean {
     return !this.pinnedOnly && this.prevCursor !== null;
@@ -262,8 +268,8 @@ export class EventLog {
    * above is loading. Returns the id new rows must be below to be shown.
    */
   private above(events: EventSummary[]): number {
-    if (this.prevCursor === null) return Infinity;
-    const top = this.items[0]?.id ?? Infinity;
+    const top = this.windowTop;
+    if (top === Infinity) return top;
     for (const e of events) {
       if (e.id <= top) continue;
       this.arriving?.push(e);
@@ -298,7 +304,7 @@ export class EventLog {
     try {
       const page = await this.loader.list(filter);
       if (gen !== this.generation || page.items.length === 0) return;
-      const top = this.prevCursor === null ? Infinity : (this.items[0]?.id ?? Infinity);
+      const top = this.windowTop;
       const next = upsertSorted(this.items, page.items, byId, this.nextCursor === null, (e) => e.id < top);
       if (next) this.items = this.fit(next);
     } catch {

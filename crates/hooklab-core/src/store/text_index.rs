@@ -2,7 +2,7 @@
 //! it in small slices while no request waits, so a burst of webhooks never waits for it, and
 //! queries match words through it plus a scan of the events it has not reached yet.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 /// Events per slice: about 4 ms of work for 2 KB bodies, the longest a request that arrives
 /// during a slice waits.
@@ -35,14 +35,11 @@ pub(crate) fn index_slice(conn: &Connection) -> rusqlite::Result<usize> {
             [],
             |r| r.get(0),
         )?;
-        let Some(to) = conn
-            .query_row(
-                "SELECT max(id) FROM (SELECT id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2)",
-                params![upto, SLICE],
-                |r| r.get::<_, Option<i64>>(0),
-            )
-            .optional()?
-            .flatten()
+        let Some(to) = conn.query_row(
+            "SELECT max(id) FROM (SELECT id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2)",
+            params![upto, SLICE],
+            |r| r.get::<_, Option<i64>>(0),
+        )?
         else {
             return Ok(0);
         };
