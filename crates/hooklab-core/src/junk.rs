@@ -4,7 +4,7 @@
 //! recorded; signed deliveries (clock skew included) and the local machine are never limited.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Mutex, PoisonError};
 
 use crate::capture::Source;
@@ -18,13 +18,24 @@ pub const KEEP_UNSIGNED_BODY: usize = 64 * 1024;
 pub const UNSIGNED_PER_SEC: f64 = 10.0;
 /// Unsigned requests one client may send in a burst.
 pub const UNSIGNED_BURST: f64 = 50.0;
-/// Clients tracked at once; past this, the ones back at a full bucket are forgotten.
+/// Clients tracked at once. Past this, the ones back at a full bucket are forgotten (at most
+/// once a second), and new clients that still do not fit share one bucket: many addresses
+/// cannot buy a fresh burst each, nor make the limiter forget the clients it is limiting.
 const MAX_CLIENTS: usize = 10_000;
+/// The key of the bucket shared by clients that do not fit (no peer has this address).
+const OVERFLOW: IpAddr = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
 
 /// The per-client buckets of unsigned requests.
 #[derive(Debug, Default)]
 pub(crate) struct JunkLimits {
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    clients: Mutex<Clients>,
+}
+
+#[derive(Debug, Default)]
+struct Clients {
+    buckets: HashMap<IpAddr, Bucket>,
+    /// When full buckets were last forgotten.
+    swept_ms: i64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -76,11 +87,16 @@ impl JunkLimits {
 
     /// Takes one request from `ip`'s bucket; false when it is empty.
     fn take(&self, ip: IpAddr, now_ms: i64) -> bool {
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        let Clients { buckets, swept_ms } = &mut *clients;
+        let mut ip = ip;
         if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(&ip) {
-            buckets.retain(|_, b| b.refilled(now_ms) < UNSIGNED_BURST);
+            if now_ms - *swept_ms >= 1000 {
+                buckets.retain(|_, b| b.refilled(now_ms) < UNSIGNED_BURST);
+                *swept_ms = now_ms;
+            }
             if buckets.len() >= MAX_CLIENTS {
-                buckets.clear();
+                ip = OVERFLOW;
             }
         }
         let bucket = buckets.entry(ip).or_insert(Bucket {
@@ -153,6 +169,32 @@ mod tests {
         assert!(!limits.take(sibling, 1_000), "same /64, same bucket");
         let other = client_key("2001:db8:1:3::1".parse().unwrap());
         assert!(limits.take(other, 1_000), "another /64 has its own");
+    }
+
+    #[test]
+    fn many_addresses_share_one_burst_and_cannot_free_a_limited_client() {
+        let limits = JunkLimits::default();
+        drain(&limits, "203.0.113.9", 1_000);
+        let limited = client_key("203.0.113.9".parse().unwrap());
+        // Fill the table with clients that each sent one request.
+        for n in 1..MAX_CLIENTS as u32 {
+            let ip = IpAddr::V4((0x0A00_0000 + n).into());
+            assert!(limits.take(ip, 1_000));
+        }
+        // Newcomers that do not fit share one bucket…
+        for n in 0..UNSIGNED_BURST as u32 {
+            let ip = IpAddr::V4((0x0B00_0000 + n).into());
+            assert!(
+                limits.take(ip, 1_000),
+                "newcomer {n} within the shared burst"
+            );
+        }
+        let late = IpAddr::V4(0x0C00_0001.into());
+        assert!(!limits.take(late, 1_000), "the shared burst is spent");
+        // …and the client being limited stays limited.
+        assert!(!limits.take(limited, 1_000));
+        // Once the others' buckets are full again, they are forgotten and newcomers fit.
+        assert!(limits.take(late, 10_000));
     }
 
     #[test]

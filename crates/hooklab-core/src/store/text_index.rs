@@ -1,6 +1,9 @@
 //! The search index over event text (`event_text`, migration 0007): the writer adds events to
-//! it in small slices while no request waits, so a burst of webhooks never waits for it, and
-//! queries match words through it plus a scan of the events it has not reached yet.
+//! it in small slices once requests have stopped coming for a moment, so a burst of webhooks
+//! never waits for it, and queries match words through it plus a scan of the events it has not
+//! reached yet.
+
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, params};
 
@@ -65,30 +68,50 @@ pub(crate) fn index_slice(conn: &Connection) -> rusqlite::Result<usize> {
     }
 }
 
-/// Whether the writer has events left to index.
+/// The writer indexes once no request has come for this long, so a flood is not slowed…
+const QUIET: Duration = Duration::from_millis(50);
+/// …and, while requests keep coming, one slice at most this often (about 1.5% of the writer's
+/// time), so a steady trickle of webhooks cannot keep the index behind for ever.
+const EVERY: Duration = Duration::from_millis(250);
+
+/// When the writer indexes its next slice.
 #[derive(Debug)]
 pub(crate) struct TextPass {
     behind: bool,
+    last_request: Instant,
+    last_slice: Instant,
 }
 
 impl TextPass {
     /// Behind at first: events may have arrived from another process, or before an upgrade.
     pub(crate) fn new() -> Self {
-        Self { behind: true }
+        let now = Instant::now();
+        Self {
+            behind: true,
+            last_request: now,
+            last_slice: now,
+        }
     }
 
-    /// Events were committed.
-    pub(crate) fn add(&mut self) {
+    /// Requests came (and events may have been committed).
+    pub(crate) fn busy(&mut self) {
         self.behind = true;
+        self.last_request = Instant::now();
     }
 
-    pub(crate) fn behind(&self) -> bool {
-        self.behind
+    /// How long until the next slice is due: `None` when caught up, zero when due now.
+    pub(crate) fn due_in(&self) -> Option<Duration> {
+        self.behind.then(|| {
+            let quiet = QUIET.saturating_sub(self.last_request.elapsed());
+            let turn = EVERY.saturating_sub(self.last_slice.elapsed());
+            quiet.min(turn)
+        })
     }
 
     /// Indexes one slice; caught up (or failing: the tail stays searchable by scan and the
-    /// next commit retries) ends the catching up.
+    /// next request retries) ends the catching up.
     pub(crate) fn run(&mut self, conn: &Connection) {
+        self.last_slice = Instant::now();
         match index_slice(conn) {
             Ok(0) => self.behind = false,
             Ok(_) => {}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use rusqlite::Connection;
 use tokio::sync::mpsc::error::TryRecvError;
@@ -71,6 +72,12 @@ pub(crate) fn spawn_writer(
         restart_wanted,
         checkpointer,
     };
+    let jobs = Jobs {
+        jobs,
+        clock: tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()?,
+    };
     std::thread::Builder::new()
         .name("hooklab-writer".into())
         .spawn(move || {
@@ -81,6 +88,42 @@ pub(crate) fn spawn_writer(
             };
             run_writer(conn, jobs, &parts, wal, IndexPass::new(), watch);
         })
+}
+
+/// The writer's queue, and a timer to wait on it for a while.
+struct Jobs {
+    jobs: mpsc::Receiver<Job>,
+    clock: tokio::runtime::Runtime,
+}
+
+/// What waiting for a job found.
+enum Next {
+    Job(Job),
+    Nothing,
+    Closed,
+}
+
+impl Jobs {
+    /// The next job, waiting at most `wait` for it.
+    fn within(&mut self, wait: Duration) -> Next {
+        let jobs = &mut self.jobs;
+        let found = if wait.is_zero() {
+            match jobs.try_recv() {
+                Ok(job) => Some(job),
+                Err(TryRecvError::Empty) => return Next::Nothing,
+                Err(TryRecvError::Disconnected) => None,
+            }
+        } else {
+            match self
+                .clock
+                .block_on(async { tokio::time::timeout(wait, jobs.recv()).await })
+            {
+                Ok(job) => job,
+                Err(_) => return Next::Nothing,
+            }
+        };
+        found.map_or(Next::Closed, Next::Job)
+    }
 }
 
 /// Raises `writer_stopped` if the writer ends (returns or panics) without being closed.
@@ -113,7 +156,7 @@ struct Wal {
 
 fn run_writer(
     conn: Connection,
-    mut jobs: mpsc::Receiver<Job>,
+    mut queue: Jobs,
     parts: &WriterParts,
     wal: Wal,
     mut index: IndexPass,
@@ -125,27 +168,33 @@ fn run_writer(
     let mut prune = PrunePass::new(Arc::clone(&parts.retention));
     let mut text = TextPass::new();
     while closing.is_none() {
-        // A pruning pass that gave way to requests resumes as soon as none waits; so does
-        // indexing event text, one slice at a time.
-        let first = if prune.unfinished() || text.behind() {
-            match jobs.try_recv() {
-                Ok(job) => Some(job),
-                Err(TryRecvError::Empty) => {
-                    if prune.unfinished() {
-                        prune.run(&conn, || jobs.is_empty());
-                    } else {
-                        text.run(&conn);
-                    }
+        // A pruning pass that gave way to requests resumes as soon as none waits; indexing
+        // event text waits until requests have stopped for a moment (see text_index.rs).
+        let wait = if prune.unfinished() {
+            Some(Duration::ZERO)
+        } else {
+            text.due_in()
+        };
+        let first = match wait {
+            Some(wait) => match queue.within(wait) {
+                Next::Job(job) => job,
+                Next::Nothing if prune.unfinished() => {
+                    prune.run(&conn, || queue.jobs.is_empty());
                     continue;
                 }
-                Err(TryRecvError::Disconnected) => None,
-            }
-        } else {
-            jobs.blocking_recv()
+                Next::Nothing => {
+                    text.run(&conn);
+                    continue;
+                }
+                Next::Closed => break,
+            },
+            None => match queue.jobs.blocking_recv() {
+                Some(job) => job,
+                None => break,
+            },
         };
-        let Some(first) = first else {
-            break;
-        };
+        text.busy();
+        let jobs = &mut queue.jobs;
         let mut next = Some(first);
         let mut prune_now = false;
         while let Some(job) = next.take() {
@@ -169,7 +218,6 @@ fn run_writer(
             match file.check() {
                 Check::Same => {
                     commit_batch(&conn, &mut batch, parts, &mut index);
-                    text.add();
                     let _ = wal.nudge.try_send(());
                 }
                 found => refuse_batch(&mut batch, parts, found == Check::JustGone),
