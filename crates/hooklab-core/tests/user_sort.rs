@@ -111,3 +111,36 @@ async fn times_sort_and_search_combine() {
         "the default order is newest first"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_seen_and_id_orders_page_both_ways() {
+    let h = Harness::start().await;
+    create(
+        &h,
+        &[Some("u1"), Some("u2"), Some("u3"), Some("u4"), Some("u5")],
+    )
+    .await;
+    let query = |sort, descending| UserQuery {
+        sort,
+        descending,
+        limit: Some(2),
+        ..UserQuery::default()
+    };
+    let oldest_first = all_pages(&h, query(UserSort::Seq, false)).await;
+    assert_eq!(
+        usernames(&oldest_first),
+        [Some("u1"), Some("u2"), Some("u3"), Some("u4"), Some("u5")]
+    );
+    let mut ids: Vec<String> = oldest_first.iter().map(|u| u.id.clone()).collect();
+    ids.sort();
+    for descending in [false, true] {
+        let rows = all_pages(&h, query(UserSort::Id, descending)).await;
+        let got: Vec<String> = rows.iter().map(|u| u.id.clone()).collect();
+        let want: Vec<String> = if descending {
+            ids.iter().rev().cloned().collect()
+        } else {
+            ids.clone()
+        };
+        assert_eq!(got, want, "ids, descending: {descending}");
+    }
+}

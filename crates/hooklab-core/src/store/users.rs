@@ -184,13 +184,32 @@ impl UserSort {
 
     /// The sort key: the column with NULL replaced by a value that sorts after every value in
     /// the chosen direction (SQLite orders integers < text < blobs), so keyset paging works.
+    /// The first-seen order and the id are never NULL and need no replacement, so SQLite
+    /// reads them in order (rowid, the id's index) instead of sorting every user.
     fn key(self, descending: bool) -> String {
+        if self.unique() {
+            return self.column().to_owned();
+        }
         let last = if descending {
             "-9223372036854775808"
         } else {
             "X'FF'"
         };
         format!("coalesce({}, {last})", self.column())
+    }
+
+    /// Whether every user has a different, non-NULL value.
+    fn unique(self) -> bool {
+        matches!(self, Self::Seq | Self::Id)
+    }
+
+    /// "After the cursor row ?1" in this order (`op` is `<` or `>`).
+    fn after_cursor(self, key: &str, op: &str) -> String {
+        if self.unique() {
+            format!("{key} {op} (SELECT {key} FROM users WHERE rowid = ?1)")
+        } else {
+            format!("({key}, rowid) {op} ((SELECT {key} FROM users WHERE rowid = ?1), ?1)")
+        }
     }
 }
 
@@ -242,13 +261,15 @@ pub fn list_users(conn: &Connection, query: &UserQuery) -> rusqlite::Result<User
     } else {
         (">", "ASC")
     };
+    let after = query.sort.after_cursor(&key, op);
+    // The page's rowids are chosen first, so sorting carries only the key, not whole rows.
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE (?1 IS NULL OR ({key}, rowid) {op} \
-         ((SELECT {key} FROM users WHERE rowid = ?1), ?1)) AND (?2 IS NULL \
+        "SELECT {USER_COLUMNS} FROM users WHERE rowid IN (SELECT rowid FROM users \
+         WHERE (?1 IS NULL OR {after}) AND (?2 IS NULL \
          OR id LIKE ?2 ESCAPE '\\' OR emails LIKE ?2 ESCAPE '\\' \
          OR primary_phone LIKE ?2 ESCAPE '\\' OR username LIKE ?2 ESCAPE '\\' \
          OR (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) LIKE ?2 ESCAPE '\\') \
-         ORDER BY {key} {dir}, rowid {dir} LIMIT ?3"
+         ORDER BY {key} {dir}, rowid {dir} LIMIT ?3) ORDER BY {key} {dir}, rowid {dir}"
     );
     let items = conn
         .prepare_cached(&sql)?
