@@ -94,6 +94,37 @@ async fn a_count_limit_prunes_the_oldest_but_keeps_pins_and_what_users_point_at(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_goes_with_the_event_its_row_was_written_from() {
+    let h = Harness::start().await;
+    let created = fixture("user.created", None, now_ms() - 60_000);
+    let user = user_of(&created);
+    let created_id = h.deliver(&signed(created.body)).await.id();
+    let sign_in = fixture("session.created", Some(&user), now_ms());
+    let session = h.deliver(&signed(sign_in.body)).await;
+    assert_eq!(session.status, 200, "{}", session.body);
+    assert_eq!(h.existing_user(&user).await.sessions.len(), 1);
+    let mut later = Vec::new();
+    for _ in 0..4 {
+        later.push(junk(&h).await);
+    }
+
+    h.engine.store().set_retention(Retention {
+        max_events: Some(2),
+        ..NONE
+    });
+
+    // The two newest and the user's event stay; the session's event goes, and its row with it.
+    wait_for_ids(&h, &[later[3], later[2], created_id]).await;
+    let detail = h.existing_user(&user).await;
+    assert!(detail.sessions.is_empty(), "{:?}", detail.sessions);
+    assert!(detail.raw.is_some(), "the user's raw object is still there");
+    assert!(
+        detail.user.last_sign_in_at.is_some(),
+        "the sign-in time stays on the user"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_age_limit_prunes_events_older_than_it() {
     let h = Harness::start().await;
     let three_days_ago = now_ms() - 3 * 86_400_000;

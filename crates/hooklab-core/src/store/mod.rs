@@ -18,6 +18,7 @@ mod row_change;
 mod text_index;
 mod tunnel;
 mod user_index;
+mod user_text;
 mod users;
 mod writer;
 

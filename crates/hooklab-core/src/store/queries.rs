@@ -3,7 +3,7 @@
 
 use super::{
     ChangeBatch, EventDetail, EventFilter, EventPage, Store, StoreError, TunnelStateRow,
-    UserDetail, UserPage, UserQuery, changes, events, tunnel, users,
+    UserDetail, UserPage, UserQuery, changes, events, text_index, tunnel, users,
 };
 
 impl Store {
@@ -27,6 +27,12 @@ impl Store {
     pub async fn user(&self, id: impl Into<String>) -> Result<Option<UserDetail>, StoreError> {
         let id = id.into();
         self.read(move |c| users::get_user(c, &id)).await
+    }
+
+    /// How many stored events the text index has not reached yet: searches scan them, so a
+    /// long backlog (right after a flood) makes text search slower until the writer catches up.
+    pub async fn unindexed_events(&self) -> Result<i64, StoreError> {
+        self.read(text_index::unindexed).await
     }
 
     /// Counts users: (live, deleted).

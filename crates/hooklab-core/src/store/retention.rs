@@ -1,8 +1,10 @@
 //! How long events are kept: by age, by count and by database size, set in the settings. The
 //! writer prunes the oldest events in small slices between batches and only while no request
-//! waits, so pruning never holds up a delivery. Pinned events, and the events users' and
-//! sessions' rows point at (they hold the raw Clerk object), are always kept. Change-feed rows
-//! are left to the feed's own pruning: readers skip events that are gone.
+//! waits, so pruning never holds up a delivery. Pinned events, and the events users' rows point
+//! at (they hold the raw Clerk object), are always kept. A session goes with the event its row
+//! was last written from: sessions grow with every sign-in, and keeping their events would let
+//! them outgrow any limit. Change-feed rows are left to the feed's own pruning: readers skip
+//! events that are gone.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -54,7 +56,7 @@ pub const MIN_EVENTS: u64 = 1000;
 pub const MIN_SIZE_MB: u64 = 16;
 
 /// Events one slice prunes (one short transaction).
-const SLICE: usize = 500;
+const SLICE: usize = 200;
 /// How often the writer checks the limits while events arrive.
 const EVERY: Duration = Duration::from_secs(10);
 
@@ -68,8 +70,8 @@ pub(crate) struct PrunePass {
     last: Instant,
     /// The last pass stopped for a request with events still over a limit.
     unfinished: bool,
-    /// Every event at or below this id is one retention keeps (pinned, or a user's or
-    /// session's), so slices start above it instead of rereading them every pass. Forgotten
+    /// Every event at or below this id is one retention keeps (pinned, or a user's), so
+    /// slices start above it instead of rereading them every pass. Forgotten
     /// when the limits or pins change, and every [`FLOOR_PASSES`] passes (users' rows move on
     /// to newer events, which frees older ones).
     floor: i64,
@@ -161,7 +163,8 @@ impl PrunePass {
             tracing::warn!(
                 max_size_mb = mb,
                 "the database is over its size limit with only events retention keeps (pinned, \
-                 users' and sessions'); the size limit is set aside until the limits change"
+                 and those users' rows point at); the size limit is set aside until the limits \
+                 change"
             );
         }
         if pruned > 0 {
@@ -204,13 +207,16 @@ pub(crate) fn prune_slice(
                (id INTEGER PRIMARY KEY, user_id TEXT, svix_id TEXT);
              DELETE FROM temp.prune_ids;",
         )?;
+        // Whether a user's row points at an event is one primary-key lookup of the event's
+        // user (`NOT IN (SELECT last_event_id FROM users)` read the whole users table for
+        // every slice: at 100,000 users, pruning then took most of the writer's time).
         let picked = conn.execute(
             "INSERT INTO temp.prune_ids (id, user_id, svix_id)
-             SELECT id, user_id, svix_id FROM events
+             SELECT id, user_id, svix_id FROM events e
              WHERE id > ?3 AND id <= ?1
                AND id NOT IN (SELECT event_id FROM pins)
-               AND id NOT IN (SELECT last_event_id FROM users)
-               AND id NOT IN (SELECT last_event_id FROM sessions)
+               AND NOT EXISTS (SELECT 1 FROM users u
+                               WHERE u.id = e.user_id AND u.last_event_id = e.id)
                AND id < (SELECT max(id) FROM events)
              ORDER BY id LIMIT ?2",
             rusqlite::params![bound, SLICE as i64, floor],
@@ -224,6 +230,8 @@ pub(crate) fn prune_slice(
         } else {
             conn.query_row("SELECT max(id) FROM temp.prune_ids", [], |r| r.get(0))?
         };
+        // Sessions whose row was last written from a pruned event go with it (CROSS JOIN keeps
+        // the slice's ids as the outer loop: otherwise SQLite reads every event).
         if picked > 0 {
             conn.execute_batch(
                 "DELETE FROM user_events WHERE (user_id, event_id) IN
@@ -234,6 +242,12 @@ pub(crate) fn prune_slice(
                  DELETE FROM redeliveries WHERE event_id IN (SELECT id FROM temp.prune_ids);
                  DELETE FROM replays WHERE event_id IN (SELECT id FROM temp.prune_ids)
                    OR replay_of IN (SELECT id FROM temp.prune_ids);
+                 DELETE FROM sessions WHERE id IN
+                   (SELECT json_extract(CAST(e.body AS TEXT), '$.data.id')
+                      FROM temp.prune_ids p CROSS JOIN events e ON e.id = p.id
+                     WHERE e.event_type LIKE 'session.%' AND e.verification = 'verified'
+                       AND json_valid(e.body))
+                   AND last_event_id IN (SELECT id FROM temp.prune_ids);
                  DELETE FROM events WHERE id IN (SELECT id FROM temp.prune_ids);",
             )?;
         }

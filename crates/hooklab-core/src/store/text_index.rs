@@ -68,6 +68,17 @@ pub(crate) fn index_slice(conn: &Connection) -> rusqlite::Result<usize> {
     }
 }
 
+/// How many stored events the text indexes (events' and users') have not reached yet:
+/// searches read them, or the users they wrote, without the index.
+pub(crate) fn unindexed(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT (SELECT coalesce(max(id), 0) FROM events) - coalesce((SELECT min(upto) FROM \
+         index_state WHERE name IN ('event_text', 'user_text')), 0)",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// The writer indexes once no request has come for this long, so a flood is not slowed…
 const QUIET: Duration = Duration::from_millis(50);
 /// …and, while requests keep coming, one slice at most this often (about 1.5% of the writer's
@@ -112,11 +123,13 @@ impl TextPass {
     /// next request retries) ends the catching up.
     pub(crate) fn run(&mut self, conn: &Connection) {
         self.last_slice = Instant::now();
-        match index_slice(conn) {
+        let done = index_slice(conn)
+            .and_then(|events| super::user_text::index_slice(conn).map(|users| events + users));
+        match done {
             Ok(0) => self.behind = false,
             Ok(_) => {}
             Err(e) => {
-                tracing::warn!(error = %e, "indexing event text failed; searches scan those events until it succeeds");
+                tracing::warn!(error = %e, "indexing event or user text failed; searches read those rows until it succeeds");
                 self.behind = false;
             }
         }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events::{EventSummary, SUMMARY_COLUMNS, escape_like, page, summary_from_row};
 use super::user_index::ids_about_user;
+use super::user_text;
 
 /// One synced user row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -246,15 +247,20 @@ impl UserQuery {
 
 /// Lists users in the query's order; `search` matches id, emails, phone, username and names.
 /// Pages continue after the cursor row's current sort key (a keyset, so live inserts never
-/// shift a page).
+/// shift a page). A search held by few users reads only them, through the users index
+/// (store/user_text.rs); the exact text still decides.
 pub fn list_users(conn: &Connection, query: &UserQuery) -> rusqlite::Result<UserPage> {
     let limit = query.limit.unwrap_or(50).clamp(1, 500);
-    let pattern = query
+    let search = query
         .search
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| format!("%{}%", escape_like(s)));
+        .filter(|s| !s.is_empty());
+    let pattern = search.map(|s| format!("%{}%", escape_like(s)));
+    let narrow = match search.and_then(user_text::trigrams_query) {
+        Some(trigrams) => few_hold(conn, trigrams)?,
+        None => None,
+    };
     let key = query.sort.key(query.descending);
     let (op, dir) = if query.descending {
         ("<", "DESC")
@@ -262,24 +268,54 @@ pub fn list_users(conn: &Connection, query: &UserQuery) -> rusqlite::Result<User
         (">", "ASC")
     };
     let after = query.sort.after_cursor(&key, op);
+    let among = if narrow.is_some() {
+        format!("rowid IN ({}) AND ", user_text::candidates(4, 5))
+    } else {
+        String::new()
+    };
     // The page's rowids are chosen first, so sorting carries only the key, not whole rows.
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users WHERE rowid IN (SELECT rowid FROM users \
-         WHERE (?1 IS NULL OR {after}) AND (?2 IS NULL \
+         WHERE {among}(?1 IS NULL OR {after}) AND (?2 IS NULL \
          OR id LIKE ?2 ESCAPE '\\' OR emails LIKE ?2 ESCAPE '\\' \
          OR primary_phone LIKE ?2 ESCAPE '\\' OR username LIKE ?2 ESCAPE '\\' \
          OR (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) LIKE ?2 ESCAPE '\\') \
          ORDER BY {key} {dir}, rowid {dir} LIMIT ?3) ORDER BY {key} {dir}, rowid {dir}"
     );
-    let items = conn
-        .prepare_cached(&sql)?
-        .query_map(
-            params![query.before, pattern, i64::from(limit) + 1],
+    let want = i64::from(limit) + 1;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = match &narrow {
+        Some((trigrams, upto)) => stmt.query_map(
+            params![query.before, pattern, want, trigrams, upto],
             user_from_row,
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        )?,
+        None => stmt.query_map(params![query.before, pattern, want], user_from_row)?,
+    };
+    let items = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     let (items, next_cursor) = page(items, limit, |u| u.seq);
     Ok(UserPage { items, next_cursor })
+}
+
+/// The index query and its mark when fewer than [`user_text::MAX_CANDIDATES`] indexed users
+/// hold every trigram of the search; `None` when more do (reading users in order fills a page
+/// sooner) or the database has no users index yet (opened for reading before an upgrade).
+fn few_hold(conn: &Connection, trigrams: String) -> rusqlite::Result<Option<(String, i64)>> {
+    let Some(upto) = conn
+        .query_row(
+            "SELECT upto FROM index_state WHERE name = 'user_text'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let held: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT rowid FROM user_text WHERE user_text MATCH ?1 LIMIT ?2)",
+        )?
+        .query_row(params![trigrams, user_text::MAX_CANDIDATES], |r| r.get(0))?;
+    Ok((held < user_text::MAX_CANDIDATES).then_some((trigrams, upto)))
 }
 
 /// Counts users: (live, deleted).

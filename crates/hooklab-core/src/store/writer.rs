@@ -154,6 +154,16 @@ struct Wal {
     checkpointer: JoinHandle<()>,
 }
 
+impl Wal {
+    /// Between two transactions: when the checkpointer asks, one passive checkpoint, so the
+    /// next transaction restarts the WAL (see checkpoint.rs).
+    fn let_restart(&self, conn: &Connection) {
+        if self.restart_wanted.swap(false, Ordering::AcqRel) {
+            checkpoint(conn, "PASSIVE");
+        }
+    }
+}
+
 fn run_writer(
     conn: Connection,
     mut queue: Jobs,
@@ -178,11 +188,15 @@ fn run_writer(
         let first = match wait {
             Some(wait) => match queue.within(wait) {
                 Next::Job(job) => job,
+                // Indexing after a burst writes as much as the burst: the WAL's bound holds
+                // here too.
                 Next::Nothing if prune.unfinished() => {
+                    wal.let_restart(&conn);
                     prune.run(&conn, || queue.jobs.is_empty());
                     continue;
                 }
                 Next::Nothing => {
+                    wal.let_restart(&conn);
                     text.run(&conn);
                     continue;
                 }
@@ -207,10 +221,7 @@ fn run_writer(
                 next = jobs.try_recv().ok();
             }
         }
-        if wal.restart_wanted.swap(false, Ordering::AcqRel) {
-            // Between batches: lets the next transaction restart the WAL (see checkpoint.rs).
-            checkpoint(&conn, "PASSIVE");
-        }
+        wal.let_restart(&conn);
         if index.due() {
             index.run(&conn);
         }

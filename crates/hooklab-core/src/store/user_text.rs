@@ -1,0 +1,111 @@
+//! The search index over users (`user_text`, migration 0008): trigrams of each user's id,
+//! emails, phone, username and name, so a users search finds text anywhere in them without
+//! reading every user. The writer re-indexes the users an event wrote, in slices, with the
+//! event text index; a search also checks the users written after the index's mark.
+
+use rusqlite::{Connection, params};
+
+/// Events per slice: the users whose row one of them last wrote are re-indexed (a few ms).
+const SLICE: i64 = 256;
+
+/// Users a search reads through the index at most; a text more users hold is found faster by
+/// reading users in the table's order until a page is full.
+pub(crate) const MAX_CANDIDATES: i64 = 2_000;
+
+/// What a user's index entry holds: the fields a users search matches.
+const USER_TEXT: &str = "concat_ws(' ', u.id, u.emails, u.primary_phone, u.username, \
+                         u.first_name, u.last_name)";
+
+/// The users whose row an event in `(?1, ?2]` wrote last (one primary-key lookup per event).
+const WRITTEN_BY: &str = "FROM events e CROSS JOIN users u ON u.id = e.user_id \
+                          AND u.last_event_id = e.id WHERE e.id > ?1 AND e.id <= ?2";
+
+/// The FTS5 query for a search text: every trigram in it, all required. `None` for text the
+/// index cannot narrow: shorter than three characters, or not ASCII (the index folds case
+/// for all of Unicode, a search by SQL's LIKE only for ASCII; ASCII keeps the two the same).
+pub(crate) fn trigrams_query(text: &str) -> Option<String> {
+    if !text.is_ascii() || text.len() < 3 {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut grams: Vec<&str> = (0..lower.len() - 2).map(|i| &lower[i..i + 3]).collect();
+    grams.sort_unstable();
+    grams.dedup();
+    let quoted: Vec<String> = grams
+        .iter()
+        .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
+        .collect();
+    Some(quoted.join(" AND "))
+}
+
+/// Re-indexes the users written by the next slice of events past the index's mark, in one
+/// transaction; returns how many events it covered (0: caught up).
+pub(crate) fn index_slice(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let done = (|| {
+        let upto: i64 = conn.query_row(
+            "SELECT upto FROM index_state WHERE name = 'user_text'",
+            [],
+            |r| r.get(0),
+        )?;
+        let (Some(to), covered) = conn.query_row(
+            "SELECT max(id), count(*) FROM \
+             (SELECT id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2)",
+            params![upto, SLICE],
+            |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, i64>(1)?)),
+        )?
+        else {
+            return Ok(0);
+        };
+        conn.execute(
+            &format!("DELETE FROM user_text WHERE rowid IN (SELECT u.rowid {WRITTEN_BY})"),
+            params![upto, to],
+        )?;
+        conn.execute(
+            &format!(
+                "INSERT INTO user_text (rowid, text) SELECT u.rowid, {USER_TEXT} {WRITTEN_BY}"
+            ),
+            params![upto, to],
+        )?;
+        conn.execute(
+            "UPDATE index_state SET upto = ?1 WHERE name = 'user_text'",
+            [to],
+        )?;
+        Ok(usize::try_from(covered).unwrap_or_default())
+    })();
+    match done {
+        Ok(covered) => conn.execute_batch("COMMIT").map(|()| covered),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// SQL for "rowids of users that may hold the text": the index's matches for `?{query}` plus
+/// the users written after its mark `?{upto}`.
+pub(crate) fn candidates(query: usize, upto: usize) -> String {
+    format!(
+        "SELECT rowid FROM user_text WHERE user_text MATCH ?{query} UNION ALL \
+         SELECT u.rowid FROM events e CROSS JOIN users u ON u.id = e.user_id \
+         AND u.last_event_id = e.id WHERE e.id > ?{upto}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trigrams_query;
+
+    #[test]
+    fn a_search_becomes_its_trigrams() {
+        assert_eq!(
+            trigrams_query("Alex.S").as_deref(),
+            Some("\"ale\" AND \"ex.\" AND \"lex\" AND \"x.s\"")
+        );
+        assert_eq!(trigrams_query("aaaa").as_deref(), Some("\"aaa\""));
+        // FTS5 syntax in the text is only characters.
+        assert_eq!(trigrams_query("a\"b").as_deref(), Some("\"a\"\"b\""));
+        assert_eq!(trigrams_query("ab"), None);
+        assert_eq!(trigrams_query("zoë"), None);
+    }
+}
