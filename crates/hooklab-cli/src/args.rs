@@ -282,4 +282,13 @@ pub struct BenchArgs {
     /// With --target: the receiver's database, to check its users table after the run.
     #[arg(long, value_name = "PATH", requires = "target")]
     pub check_db: Option<PathBuf>,
+    /// A soak run: the in-process receiver with the app's default retention (1 GiB); after
+    /// every --report-every events, the database and WAL size, memory, and how long text
+    /// search, users search and a user's timeline take, right after the burst and once the
+    /// search index has caught up. Try --events 1000000 --report-every 100000.
+    #[arg(long, conflicts_with = "target")]
+    pub soak: bool,
+    /// With --soak: the size limit of the retention policy, MiB (default: the app's, 1024).
+    #[arg(long, value_name = "MIB", requires = "soak")]
+    pub retain_mb: Option<u64>,
 }

@@ -1,6 +1,7 @@
 //! The load generator: `concurrency` keep-alive HTTP/1.1 connections, each sending the next
 //! request of the plan as soon as its previous one is answered, timing every request.
 
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -26,14 +27,15 @@ pub struct Sample {
     pub status: u16,
 }
 
-/// Sends every request of the plan; returns one sample per request.
+/// Sends requests `range` of the plan; returns one sample per request.
 pub async fn drive(
     endpoint: &Endpoint,
     plan: &Arc<Plan>,
     concurrency: usize,
+    range: Range<usize>,
 ) -> Result<Vec<Sample>, CliError> {
-    let total = plan.total();
-    let next = Arc::new(AtomicUsize::new(0));
+    let total = range.end.min(plan.total());
+    let next = Arc::new(AtomicUsize::new(range.start));
     let started = Instant::now();
     let url: hyper::Uri = endpoint
         .url()
@@ -47,7 +49,7 @@ pub async fn drive(
             connection(&endpoint, url, &plan, &next, total, started).await
         }));
     }
-    let mut samples = Vec::with_capacity(total);
+    let mut samples = Vec::with_capacity(total.saturating_sub(range.start));
     for task in tasks {
         let part = task
             .await

@@ -108,6 +108,11 @@ impl Plan {
         self.users.len()
     }
 
+    /// The id of the mix's `i`-th user (wrapping around).
+    pub fn user_id(&self, i: usize) -> &str {
+        &self.users[i % self.users.len()]
+    }
+
     /// The signed delivery for request number `i`.
     pub fn delivery(&self, i: usize) -> Delivery {
         let mut rng = SplitMix(i as u64 ^ 0x9e37_79b9_7f4a_7c15);

@@ -8,6 +8,7 @@ mod load;
 mod mix;
 mod remote;
 mod report;
+mod soak;
 mod template;
 
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use std::time::Instant;
 use hooklab_core::engine::{Engine, EngineConfig};
 use hooklab_core::receiver;
 use hooklab_core::secret::{Secret, SecretOrigin};
+use hooklab_core::store::Retention;
 use tokio::net::TcpListener;
 
 use crate::args::BenchArgs;
@@ -46,51 +48,88 @@ pub async fn run(ctx: Context, args: BenchArgs) -> Result<(), CliError> {
     }
     match args.target.as_deref() {
         Some(target) => remote::run(&ctx, &args, target).await,
+        None if args.soak => soak::run(&ctx, &args).await,
         None => in_process(&ctx, &args).await,
+    }
+}
+
+/// A receiver in this process, on loopback, over a fresh database in a temporary folder.
+struct Local {
+    engine: Engine,
+    endpoint: Endpoint,
+    db: PathBuf,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Local {
+    async fn start(args: &BenchArgs, retention: Retention) -> Result<Self, CliError> {
+        let io = |e: std::io::Error| CliError::Io(e.to_string());
+        let dir = tempfile::tempdir().map_err(io)?;
+        let db = dir.path().join("bench.db");
+        let mut config = EngineConfig::new(db.clone());
+        config.store.synchronous = args.synchronous;
+        config.store.retention = retention;
+        config.secrets = vec![Secret::parse(BENCH_SECRET, SecretOrigin::Flag)?];
+        let engine = Engine::start(config)?;
+        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(io)?;
+        let endpoint =
+            Endpoint::loopback(listener.local_addr().map_err(io)?, &engine.webhook_path());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(receiver::serve(listener, engine.clone(), async {
+            let _ = stopped.await;
+        }));
+        Ok(Self {
+            engine,
+            endpoint,
+            db,
+            stop,
+            server,
+            _dir: dir,
+        })
+    }
+
+    /// The plan of `args.events` requests, signed with the receiver's secret.
+    fn plan(args: &BenchArgs) -> Result<Arc<mix::Plan>, CliError> {
+        let secret = Secret::parse(BENCH_SECRET, SecretOrigin::Flag)?;
+        Ok(Arc::new(mix::Plan::new(args.events.max(1), secret)?))
+    }
+
+    /// Stops serving and closes the store (the database stays until `self` is dropped).
+    async fn stop(self) -> (PathBuf, tempfile::TempDir) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
+        self.engine.close().await;
+        (self.db, self._dir)
     }
 }
 
 /// The receiver in this process on a fresh temp database.
 async fn in_process(ctx: &Context, args: &BenchArgs) -> Result<(), CliError> {
-    let io = |e: std::io::Error| CliError::Io(e.to_string());
-    let dir = tempfile::tempdir().map_err(io)?;
-    let db = dir.path().join("bench.db");
-    let secret = Secret::parse(BENCH_SECRET, SecretOrigin::Flag)?;
-    let mut config = EngineConfig::new(db.clone());
-    config.store.synchronous = args.synchronous;
-    config.secrets = vec![Secret::parse(BENCH_SECRET, SecretOrigin::Flag)?];
-    let engine = Engine::start(config)?;
-    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(io)?;
-    let endpoint = Endpoint::loopback(listener.local_addr().map_err(io)?, &engine.webhook_path());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(receiver::serve(listener, engine.clone(), async {
-        let _ = stopped.await;
-    }));
-
-    let events = args.events.max(1);
-    let plan = Arc::new(mix::Plan::new(events, secret)?);
+    let local = Local::start(args, Retention::OFF).await?;
+    let plan = Local::plan(args)?;
     if !ctx.json {
         say!(
-            "hooklab bench: {events} signed requests over {} connections to {}, \
+            "hooklab bench: {} signed requests over {} connections to {}, \
              synchronous={:?}, {} users, {MIX}",
+            plan.total(),
             args.concurrency,
-            endpoint.url(),
+            local.endpoint.url(),
             args.synchronous,
             plan.user_count()
         );
     }
     let wal_peak = Arc::new(AtomicU64::new(0));
     let watcher = tokio::spawn(watch_wal(
-        db.with_extension("db-wal"),
+        local.db.with_extension("db-wal"),
         Arc::clone(&wal_peak),
     ));
     let started = Instant::now();
-    let samples = load::drive(&endpoint, &plan, args.concurrency).await?;
+    let samples = load::drive(&local.endpoint, &plan, args.concurrency, 0..plan.total()).await?;
     let elapsed = started.elapsed();
     watcher.abort();
-    let _ = stop.send(());
-    let _ = server.await;
-    engine.close().await;
+    let (db, _dir) = local.stop().await;
 
     let mut report = Report::new(&samples, elapsed, args.report_every);
     report.check = Some(plan.check(&db)?);
@@ -103,6 +142,11 @@ async fn in_process(ctx: &Context, args: &BenchArgs) -> Result<(), CliError> {
 /// Prints the report; fails on a non-2xx answer or a wrong user (`note` ends the message).
 fn finish(ctx: &Context, report: &Report, note: &str) -> Result<(), CliError> {
     report.print(ctx.json);
+    verdict(report, note)
+}
+
+/// Fails on a non-2xx answer or a wrong user.
+fn verdict(report: &Report, note: &str) -> Result<(), CliError> {
     let wrong = report.check.as_ref().map_or(0, |c| c.wrong);
     if report.failed_requests > 0 || wrong > 0 {
         return Err(CliError::Failed(format!(

@@ -49,7 +49,7 @@ pub async fn run(ctx: &Context, args: &BenchArgs, target: &str) -> Result<(), Cl
         );
     }
     let started = Instant::now();
-    let samples = load::drive(&endpoint, &plan, args.concurrency).await?;
+    let samples = load::drive(&endpoint, &plan, args.concurrency, 0..plan.total()).await?;
     let elapsed = started.elapsed();
 
     let mut report = Report::new(&samples, elapsed, args.report_every);

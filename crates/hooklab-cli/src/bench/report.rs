@@ -167,7 +167,7 @@ pub fn file_mb(path: &Path) -> Option<f64> {
 
 /// Peak resident memory of this process, MB.
 pub fn peak_rss_mb() -> f64 {
-    peak_rss_kb() as f64 / 1024.0
+    status_kb("VmHWM:") as f64 / 1024.0
 }
 
 fn window(from: usize, samples: &[Sample], span_us: u64) -> Window {
@@ -195,13 +195,18 @@ fn window(from: usize, samples: &[Sample], span_us: u64) -> Window {
     }
 }
 
-/// VmHWM from /proc/self/status, in KB (0 where unavailable).
-fn peak_rss_kb() -> u64 {
+/// Resident memory of this process now, MB.
+pub fn rss_mb() -> f64 {
+    status_kb("VmRSS:") as f64 / 1024.0
+}
+
+/// A field of /proc/self/status, in KB (0 where unavailable).
+fn status_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
