@@ -1,4 +1,4 @@
-//! Signing secrets: parsed once, compared by svix, and never printed in full.
+//! Signing secrets: parsed once, checked against Svix signatures, and never printed in full.
 
 use std::fmt;
 
@@ -75,6 +75,9 @@ pub struct Secret {
     raw: String,
     origin: SecretOrigin,
     webhook: svix::webhooks::Webhook,
+    /// The decoded key for aws-lc-rs's HMAC, which runs on the CPU's SHA instructions (svix's
+    /// pure-Rust HMAC took 14% of the HTTP threads' time under load).
+    key: Option<aws_lc_rs::hmac::Key>,
 }
 
 impl Secret {
@@ -90,8 +93,13 @@ impl Secret {
         }
         let webhook =
             svix::webhooks::Webhook::new(raw).map_err(|_| SecretError::NotBase64 { masked })?;
+        let engine = base64::engine::general_purpose::STANDARD;
+        let key = base64::Engine::decode(&engine, key)
+            .ok()
+            .map(|bytes| aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &bytes));
         Ok(Self {
             raw: raw.to_owned(),
+            key,
             origin,
             webhook,
         })
@@ -108,22 +116,23 @@ impl Secret {
     }
 
     /// Whether `signature` (a `svix-signature` header: space-separated `v1,<base64>` entries)
-    /// holds this secret's HMAC of `id.timestamp.body` — for bodies svix's verifier refuses
-    /// before checking (it requires UTF-8).
-    pub fn signed_raw(&self, id: &str, timestamp: &str, body: &[u8], signature: &str) -> bool {
+    /// holds this secret's HMAC of `id.timestamp.body`, for any body (svix's verifier refuses
+    /// one that is not UTF-8 before checking it). `None` when the key is one only svix decodes.
+    /// Agrees with svix on every case (tests/verify_matches_svix.rs).
+    pub fn signed(&self, id: &str, timestamp: &str, body: &[u8], signature: &str) -> Option<bool> {
+        let key = self.key.as_ref()?;
+        let mut mac = aws_lc_rs::hmac::Context::with_key(key);
+        for part in [id.as_bytes(), b".", timestamp.as_bytes(), b".", body] {
+            mac.update(part);
+        }
         let engine = base64::engine::general_purpose::STANDARD;
-        let key = self.raw.strip_prefix("whsec_").unwrap_or_default();
-        let Ok(key) = base64::Engine::decode(&engine, key) else {
-            return false;
-        };
-        let mut mac = hmac_sha256::HMAC::new(&key);
-        mac.update(format!("{id}.{timestamp}.").as_bytes());
-        mac.update(body);
-        let expected = base64::Engine::encode(&engine, mac.finalize());
-        signature
-            .split(' ')
-            .filter_map(|entry| entry.strip_prefix("v1,"))
-            .any(|given| same_bytes(given.as_bytes(), expected.as_bytes()))
+        let expected = base64::Engine::encode(&engine, mac.sign().as_ref());
+        Some(
+            signature
+                .split(' ')
+                .filter_map(|entry| entry.strip_prefix("v1,"))
+                .any(|given| same_bytes(given.as_bytes(), expected.as_bytes())),
+        )
     }
 
     /// The svix verifier for this secret.
