@@ -28,39 +28,55 @@ pub(crate) fn words_query(text: &str) -> Option<String> {
     Some(query.join(" AND "))
 }
 
-/// Indexes the next slice of events past the index's mark, in one transaction; returns how
-/// many it indexed (0: caught up).
+/// Indexes the next slice of events past the index's mark; returns how many it indexed (0:
+/// caught up).
 pub(crate) fn index_slice(conn: &Connection) -> rusqlite::Result<usize> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let done = (|| {
-        let upto: i64 = conn.query_row(
-            "SELECT upto FROM index_state WHERE name = 'event_text'",
-            [],
-            |r| r.get(0),
-        )?;
-        let Some(to) = conn.query_row(
-            "SELECT max(id) FROM (SELECT id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2)",
-            params![upto, SLICE],
-            |r| r.get::<_, Option<i64>>(0),
-        )?
-        else {
-            return Ok(0);
-        };
-        let added = conn.execute(
+    slice_of(conn, "event_text", SLICE, |upto, to| {
+        conn.execute(
             &format!(
                 "INSERT INTO event_text (rowid, text) SELECT id, {INDEXED_TEXT} FROM events \
                  WHERE id > ?1 AND id <= ?2"
             ),
             params![upto, to],
+        )
+        .map(|_| ())
+    })
+}
+
+/// One slice of an index kept up to an event id (`index_state.upto` for `name`), in one
+/// transaction: `index(upto, to)` over the next `size` events past the mark, then the mark
+/// moves to `to`. Returns how many events the slice covered (0: caught up).
+pub(crate) fn slice_of(
+    conn: &Connection,
+    name: &str,
+    size: i64,
+    index: impl FnOnce(i64, i64) -> rusqlite::Result<()>,
+) -> rusqlite::Result<usize> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let done = (|| {
+        let upto: i64 = conn.query_row(
+            "SELECT upto FROM index_state WHERE name = ?1",
+            [name],
+            |r| r.get(0),
         )?;
+        let (Some(to), covered) = conn.query_row(
+            "SELECT max(id), count(*) FROM \
+             (SELECT id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2)",
+            params![upto, size],
+            |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, i64>(1)?)),
+        )?
+        else {
+            return Ok(0);
+        };
+        index(upto, to)?;
         conn.execute(
-            "UPDATE index_state SET upto = ?1 WHERE name = 'event_text'",
-            [to],
+            "UPDATE index_state SET upto = ?1 WHERE name = ?2",
+            params![to, name],
         )?;
-        Ok(added)
+        Ok(usize::try_from(covered).unwrap_or_default())
     })();
     match done {
-        Ok(added) => conn.execute_batch("COMMIT").map(|()| added),
+        Ok(covered) => conn.execute_batch("COMMIT").map(|()| covered),
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             Err(e)

@@ -38,25 +38,10 @@ pub(crate) fn trigrams_query(text: &str) -> Option<String> {
     Some(quoted.join(" AND "))
 }
 
-/// Re-indexes the users written by the next slice of events past the index's mark, in one
-/// transaction; returns how many events it covered (0: caught up).
+/// Re-indexes the users written by the next slice of events past the index's mark; returns
+/// how many events it covered (0: caught up).
 pub(crate) fn index_slice(conn: &Connection) -> rusqlite::Result<usize> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let done = (|| {
-        let upto: i64 = conn.query_row(
-            "SELECT upto FROM index_state WHERE name = 'user_text'",
-            [],
-            |r| r.get(0),
-        )?;
-        let (Some(to), covered) = conn.query_row(
-            "SELECT max(id), count(*) FROM \
-             (SELECT id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2)",
-            params![upto, SLICE],
-            |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, i64>(1)?)),
-        )?
-        else {
-            return Ok(0);
-        };
+    super::text_index::slice_of(conn, "user_text", SLICE, |upto, to| {
         conn.execute(
             &format!("DELETE FROM user_text WHERE rowid IN (SELECT u.rowid {WRITTEN_BY})"),
             params![upto, to],
@@ -66,20 +51,9 @@ pub(crate) fn index_slice(conn: &Connection) -> rusqlite::Result<usize> {
                 "INSERT INTO user_text (rowid, text) SELECT u.rowid, {USER_TEXT} {WRITTEN_BY}"
             ),
             params![upto, to],
-        )?;
-        conn.execute(
-            "UPDATE index_state SET upto = ?1 WHERE name = 'user_text'",
-            [to],
-        )?;
-        Ok(usize::try_from(covered).unwrap_or_default())
-    })();
-    match done {
-        Ok(covered) => conn.execute_batch("COMMIT").map(|()| covered),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
+        )
+        .map(|_| ())
+    })
 }
 
 /// SQL for "rowids of users that may hold the text": the index's matches for `?{query}` plus
