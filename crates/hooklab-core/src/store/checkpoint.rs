@@ -69,3 +69,39 @@ pub(crate) fn checkpoint(conn: &rusqlite::Connection, mode: &str) -> Option<(i64
     })
     .ok()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed expectation is a failed test
+mod tests {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::mpsc::sync_channel;
+    use std::sync::{Arc, Mutex};
+
+    use super::run_checkpointer;
+    use crate::alarm::Alarm;
+
+    #[test]
+    fn a_checkpointer_that_cannot_open_raises_the_alarm_and_ends_with_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let alarms = Arc::new(Mutex::new(Vec::<Alarm>::new()));
+        let heard = Arc::clone(&alarms);
+        let sink = Arc::new(move |alarm: Alarm| heard.lock().unwrap().push(alarm));
+        let (nudge, nudges) = sync_channel(1);
+        let missing = dir.path().join("no-such-folder").join("hooklab.db");
+        let checkpointer = std::thread::spawn(move || {
+            run_checkpointer(missing, nudges, Arc::new(AtomicBool::new(false)), sink);
+        });
+        // The writer nudges with try_send, so it never waits; the checkpointer ends with it.
+        let _ = nudge.try_send(());
+        drop(nudge);
+        checkpointer.join().unwrap();
+        let alarms = alarms.lock().unwrap();
+        assert_eq!(alarms.len(), 1);
+        assert_eq!(alarms[0].code, "checkpointer_failed");
+        assert!(
+            alarms[0].message.contains("grow without bound"),
+            "{}",
+            alarms[0].message
+        );
+    }
+}

@@ -391,3 +391,78 @@ fn roll_back(conn: &Connection, sql: &str, alarm: &AlarmSink) {
 fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed expectation is a failed test
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use super::super::{Ledger, NewEvent, Recorded, Store, StoreError, StoreOptions};
+    use crate::alarm::Alarm;
+    use crate::capture::{Capture, Source, now_ms};
+    use crate::verify::Verification;
+
+    /// Sync rules with a bug that takes the writer thread down.
+    fn dies(_: &Ledger<'_>, _: &NewEvent) -> rusqlite::Result<Recorded> {
+        panic!("a bug in the sync rules (injected by the test)");
+    }
+
+    fn request() -> NewEvent {
+        let capture = Capture {
+            received_ms: now_ms(),
+            source: Source::Local,
+            remote: None,
+            method: "POST".into(),
+            path: "/api/webhooks/clerk".into(),
+            headers: http::HeaderMap::new(),
+            body: bytes::Bytes::from_static(b"{}"),
+            body_size: 2,
+            incomplete: None,
+            replay_of: None,
+        };
+        let verification = Verification::MissingHeader {
+            header: "svix-id".into(),
+        };
+        NewEvent::new(capture, 400, verification, None, None)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_writer_that_dies_raises_the_alarm_and_the_next_request_knows() {
+        let dir = tempfile::tempdir().unwrap();
+        let alarms = Arc::new(Mutex::new(Vec::<Alarm>::new()));
+        let heard = Arc::clone(&alarms);
+        let sink = Arc::new(move |alarm: Alarm| heard.lock().unwrap().push(alarm));
+        let store = Store::open(
+            &dir.path().join("hooklab.db"),
+            StoreOptions::default(),
+            dies,
+            sink,
+        )
+        .unwrap();
+
+        assert!(
+            store.record(request()).await.is_err(),
+            "nothing is acknowledged"
+        );
+        for _ in 0..100 {
+            if store.writer_stopped() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(store.writer_stopped());
+        let codes: Vec<String> = alarms
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|a| a.code.clone())
+            .collect();
+        assert_eq!(codes, ["writer_stopped"]);
+        let next = store.record(request()).await;
+        assert!(
+            matches!(next, Err(StoreError::WriterStopped)),
+            "the next request is told why: {next:?}"
+        );
+    }
+}
