@@ -1,13 +1,13 @@
 //! Hooklab opens only its own databases: another application's SQLite file is refused before it
 //! is touched (no tables added, no switch to WAL), a write-ahead log whose database file is
 //! gone is refused instead of starting an empty database next to it, and new databases carry
-//! Hooklab's `application_id`.
+//! Hooklab's `application_id` and 2 KB pages while older ones keep theirs.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
 
-use common::{SECRET, secret};
+use common::{SECRET, capture_of, fixture, now_ms, secret, signed, user_of};
 use hooklab_core::store::{APPLICATION_ID, StoreError, open_for_reading};
 use hooklab_core::{Engine, EngineConfig};
 use rusqlite::Connection;
@@ -103,4 +103,45 @@ async fn new_databases_are_marked_and_reopen() {
     legacy.store().close().await;
     let id: i32 = pragma(&path, "application_id");
     assert_eq!(id, APPLICATION_ID, "marked on open");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_4_kb_database_keeps_its_pages_and_its_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hooklab.db");
+    let engine = start(&path).expect("a new database");
+    let created = fixture("user.created", None, now_ms());
+    let user = user_of(&created);
+    let receipt = engine
+        .ingest(capture_of(&signed(created.body)))
+        .await
+        .unwrap();
+    assert_eq!(receipt.status, 200);
+    engine.close().await;
+    assert_eq!(pragma::<i64>(&path, "page_size"), 2048, "new databases");
+
+    // As a database created before 2 KB pages: rewritten with 4 KB ones.
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096; VACUUM; PRAGMA journal_mode = WAL;",
+        )
+        .unwrap();
+    assert_eq!(pragma::<i64>(&path, "page_size"), 4096);
+
+    let again = start(&path).expect("a 4 KB database opens");
+    let updated = fixture("user.updated", Some(&user), now_ms() + 1_000);
+    let receipt = again
+        .ingest(capture_of(&signed(updated.body)))
+        .await
+        .unwrap();
+    assert_eq!(receipt.status, 200);
+    let stored = again.store().user(user.clone()).await.unwrap();
+    again.close().await;
+    assert!(stored.is_some(), "the user synced before is still there");
+    assert_eq!(
+        pragma::<i64>(&path, "page_size"),
+        4096,
+        "kept, not rewritten"
+    );
 }

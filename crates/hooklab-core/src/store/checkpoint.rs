@@ -19,8 +19,9 @@ use std::time::Duration;
 use super::connection::open_reader;
 use crate::alarm::{Alarm, AlarmSink};
 
-/// WAL frames (pages) past which the writer is asked to let the WAL restart (128 MiB).
-const WAL_FRAME_LIMIT: i64 = 32_768;
+/// WAL size past which the writer is asked to let the WAL restart (64 MiB: the writer's share
+/// of a restart then stays under about 100 ms).
+const WAL_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// Runs until the writer drops its sender: after each nudge, a passive checkpoint; raises
 /// `restart_wanted` when the WAL has grown past the limit.
@@ -47,12 +48,16 @@ pub(crate) fn run_checkpointer(
     };
     // A checkpoint copies WAL frames straight to the database file: no page cache needed.
     let _ = conn.pragma_update(None, "cache_size", -128);
+    let page_size: i64 = conn
+        .pragma_query_value(None, "page_size", |r| r.get(0))
+        .unwrap_or(4096);
+    let frame_limit = WAL_LIMIT_BYTES / page_size.max(512);
     loop {
         match nudges.recv_timeout(Duration::from_secs(1)) {
             Ok(()) | Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
-        if checkpoint(&conn, "PASSIVE").is_some_and(|(log, _)| log > WAL_FRAME_LIMIT) {
+        if checkpoint(&conn, "PASSIVE").is_some_and(|(log, _)| log > frame_limit) {
             // One more pass right away, so the writer's share is only what came in meanwhile.
             checkpoint(&conn, "PASSIVE");
             restart_wanted.store(true, Ordering::Release);

@@ -47,6 +47,14 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 64;
 
+/// The page size of new databases. Each event dirties a few pages at random places (its
+/// user's and session's rows, its delivery by svix-id), and every dirty page is written whole
+/// to the WAL: 2 KB pages halve that, while an event row (about 2.8 KB) spills into one
+/// overflow page. Measured against 4 KB (in-process bench, 100,000 events, 3 rounds,
+/// interleaved): 8–25% more events/s, database 296 → 250 MB, the longest pause 150 → 95 ms;
+/// 1 KB pages were slower than 2 KB, 8 KB ones slower than 4 KB (decision 32).
+const PAGE_SIZE: i64 = 2048;
+
 /// Opens the connection the writer owns.
 pub(crate) fn open_writer(
     path: &Path,
@@ -58,6 +66,8 @@ pub(crate) fn open_writer(
     // The writer runs a few dozen distinct statements; rusqlite's default cache holds 16, and a
     // miss re-parses the SQL on every call (measured: +20% CPU per event).
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // Only a new file takes it (before WAL mode writes the header); existing ones keep theirs.
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(rusqlite::Error::InvalidParameterName(format!(

@@ -162,6 +162,14 @@ impl Wal {
             checkpoint(conn, "PASSIVE");
         }
     }
+
+    /// Between two slices of a long pass (pruning, indexing): the checkpointer hears that the
+    /// WAL grew and may ask for a restart, so a pass that writes hundreds of MB keeps the WAL
+    /// as bounded as a burst of requests does.
+    fn between(&self, conn: &Connection) {
+        let _ = self.nudge.try_send(());
+        self.let_restart(conn);
+    }
 }
 
 fn run_writer(
@@ -191,12 +199,14 @@ fn run_writer(
                 // Indexing after a burst writes as much as the burst: the WAL's bound holds
                 // here too.
                 Next::Nothing if prune.unfinished() => {
-                    wal.let_restart(&conn);
-                    prune.run(&conn, || queue.jobs.is_empty());
+                    prune.run(&conn, || {
+                        wal.between(&conn);
+                        queue.jobs.is_empty()
+                    });
                     continue;
                 }
                 Next::Nothing => {
-                    wal.let_restart(&conn);
+                    wal.between(&conn);
                     text.run(&conn);
                     continue;
                 }
@@ -239,7 +249,10 @@ fn run_writer(
             prune.forget();
         }
         if closing.is_none() && (prune_now || prune.due()) {
-            prune.run(&conn, || jobs.is_empty());
+            prune.run(&conn, || {
+                wal.between(&conn);
+                jobs.is_empty()
+            });
         }
     }
     index.run(&conn);
