@@ -348,6 +348,11 @@ fn in_transaction(
 ) -> rusqlite::Result<Vec<rusqlite::Result<Recorded>>> {
     let conn = ledger.conn();
     ledger.forget_changes_since(0);
+    if !conn.is_autocommit() {
+        // A rollback failed earlier (its alarm was raised): without this, every later BEGIN
+        // would fail and the half-done writes would wait to be committed with the next batch.
+        roll_back(conn, "ROLLBACK", alarm);
+    }
     run(conn, "BEGIN IMMEDIATE")?;
     let results: Vec<_> = batch.iter().map(|(event, _)| each(event)).collect();
     if all_or_nothing && results.iter().any(Result::is_err) {
@@ -411,9 +416,15 @@ mod tests {
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
+    use rusqlite::Connection;
+    use tokio::sync::oneshot;
+
+    use super::super::migrate::create_schema;
     use super::super::{Ledger, NewEvent, Recorded, Store, StoreError, StoreOptions};
-    use crate::alarm::Alarm;
+    use super::{in_transaction, roll_back};
+    use crate::alarm::{Alarm, AlarmSink};
     use crate::capture::{Capture, Source, now_ms};
+    use crate::settle::settle;
     use crate::verify::Verification;
 
     /// Sync rules with a bug that takes the writer thread down.
@@ -438,6 +449,48 @@ mod tests {
             header: "svix-id".into(),
         };
         NewEvent::new(capture, 400, verification, None, None)
+    }
+
+    #[test]
+    fn a_failed_rollback_raises_the_alarm_and_the_next_batch_starts_clean() {
+        let alarms = Arc::new(Mutex::new(Vec::<Alarm>::new()));
+        let heard = Arc::clone(&alarms);
+        let sink: AlarmSink = Arc::new(move |alarm: Alarm| heard.lock().unwrap().push(alarm));
+        let conn = Connection::open_in_memory().unwrap();
+        create_schema(&conn).unwrap();
+        conn.execute_batch("CREATE TABLE t (x); BEGIN; INSERT INTO t VALUES ('half-done');")
+            .unwrap();
+
+        roll_back(&conn, "ROLLBACK TO no_such_savepoint", &sink);
+        let codes = |alarms: &Mutex<Vec<Alarm>>| -> Vec<String> {
+            alarms
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|a| a.code.clone())
+                .collect()
+        };
+        assert_eq!(codes(&alarms), ["rollback_failed"]);
+        assert!(!conn.is_autocommit(), "the transaction is still open");
+
+        let ledger = Ledger::new(&conn);
+        let (reply, _answer) = oneshot::channel();
+        let batch = [(Box::new(request()), reply)];
+        let results = in_transaction(&ledger, &batch, |event| settle(&ledger, event), true, &sink)
+            .expect("the next batch commits");
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            count("SELECT count(*) FROM events"),
+            1,
+            "the next request is stored"
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM t"),
+            0,
+            "the half-done write was not committed with it"
+        );
+        assert!(conn.is_autocommit());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
