@@ -20,15 +20,24 @@ const USER_TEXT: &str = "concat_ws(' ', u.id, u.emails, u.primary_phone, u.usern
 const WRITTEN_BY: &str = "FROM events e CROSS JOIN users u ON u.id = e.user_id \
                           AND u.last_event_id = e.id WHERE e.id > ?1 AND e.id <= ?2";
 
-/// The FTS5 query for a search text: every trigram in it, all required. `None` for text the
-/// index cannot narrow: shorter than three characters, or not ASCII (the index folds case
-/// for all of Unicode, a search by SQL's LIKE only for ASCII; ASCII keeps the two the same).
+/// The FTS5 query for a search text: the trigrams that tile it (every third one, and the
+/// last), all required. Every candidate is checked against the whole text afterwards, so
+/// tiling loses nothing, and it reads a third of the lists: a user's id shares its first
+/// trigrams (`use`, `ser`, the time-based `3My`…) with every user, and reading those long
+/// lists is most of a search. `None` for text the index cannot narrow: shorter than three
+/// characters, or not ASCII (the index folds case for all of Unicode, a search by SQL's LIKE
+/// only for ASCII; ASCII keeps the two the same).
 pub(crate) fn trigrams_query(text: &str) -> Option<String> {
     if !text.is_ascii() || text.len() < 3 {
         return None;
     }
     let lower = text.to_ascii_lowercase();
-    let mut grams: Vec<&str> = (0..lower.len() - 2).map(|i| &lower[i..i + 3]).collect();
+    let last = lower.len() - 3;
+    let mut grams: Vec<&str> = (0..=last)
+        .step_by(3)
+        .chain([last])
+        .map(|i| &lower[i..i + 3])
+        .collect();
     grams.sort_unstable();
     grams.dedup();
     let quoted: Vec<String> = grams
@@ -56,14 +65,32 @@ pub(crate) fn index_slice(conn: &Connection) -> rusqlite::Result<usize> {
     })
 }
 
-/// SQL for "rowids of users that may hold the text": the index's matches for `?{query}` plus
-/// the users written after its mark `?{upto}`.
-pub(crate) fn candidates(query: usize, upto: usize) -> String {
+/// SQL for "rowids of users that may hold the text": the index's matches, already read by
+/// [`matches`] and bound as a JSON array `?{found}`, plus the users written after its mark
+/// `?{upto}`.
+pub(crate) fn candidates(found: usize, upto: usize) -> String {
     format!(
-        "SELECT rowid FROM user_text WHERE user_text MATCH ?{query} UNION ALL \
+        "SELECT value FROM json_each(?{found}) UNION ALL \
          SELECT u.rowid FROM events e CROSS JOIN users u ON u.id = e.user_id \
          AND u.last_event_id = e.id WHERE e.id > ?{upto}"
     )
+}
+
+/// The rowids of indexed users holding every trigram of `query`, as a JSON array, when fewer
+/// than [`MAX_CANDIDATES`] do (`None`: reading users in order fills a page sooner). The match
+/// is read once: a text such as a user's id shares its first trigrams with every user, and
+/// reading those long lists is most of the search.
+pub(crate) fn matches(conn: &Connection, query: &str) -> rusqlite::Result<Option<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT rowid FROM user_text WHERE user_text MATCH ?1 LIMIT ?2")?;
+    let rowids = stmt
+        .query_map(params![query, MAX_CANDIDATES], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if rowids.len() as i64 >= MAX_CANDIDATES {
+        return Ok(None);
+    }
+    let list: Vec<String> = rowids.iter().map(i64::to_string).collect();
+    Ok(Some(format!("[{}]", list.join(","))))
 }
 
 #[cfg(test)]
@@ -74,7 +101,16 @@ mod tests {
     fn a_search_becomes_its_trigrams() {
         assert_eq!(
             trigrams_query("Alex.S").as_deref(),
-            Some("\"ale\" AND \"ex.\" AND \"lex\" AND \"x.s\"")
+            Some("\"ale\" AND \"x.s\"")
+        );
+        assert_eq!(
+            trigrams_query("mia_lo").as_deref(),
+            Some("\"_lo\" AND \"mia\"")
+        );
+        // The last trigram covers what the tiling leaves over.
+        assert_eq!(
+            trigrams_query("mia_lop").as_deref(),
+            Some("\"_lo\" AND \"lop\" AND \"mia\"")
         );
         assert_eq!(trigrams_query("aaaa").as_deref(), Some("\"aaa\""));
         // FTS5 syntax in the text is only characters.

@@ -258,7 +258,7 @@ pub fn list_users(conn: &Connection, query: &UserQuery) -> rusqlite::Result<User
         .filter(|s| !s.is_empty());
     let pattern = search.map(|s| format!("%{}%", escape_like(s)));
     let narrow = match search.and_then(user_text::trigrams_query) {
-        Some(trigrams) => few_hold(conn, trigrams)?,
+        Some(trigrams) => few_hold(conn, &trigrams)?,
         None => None,
     };
     let key = query.sort.key(query.descending);
@@ -285,8 +285,8 @@ pub fn list_users(conn: &Connection, query: &UserQuery) -> rusqlite::Result<User
     let want = i64::from(limit) + 1;
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = match &narrow {
-        Some((trigrams, upto)) => stmt.query_map(
-            params![query.before, pattern, want, trigrams, upto],
+        Some((found, upto)) => stmt.query_map(
+            params![query.before, pattern, want, found, upto],
             user_from_row,
         )?,
         None => stmt.query_map(params![query.before, pattern, want], user_from_row)?,
@@ -296,10 +296,10 @@ pub fn list_users(conn: &Connection, query: &UserQuery) -> rusqlite::Result<User
     Ok(UserPage { items, next_cursor })
 }
 
-/// The index query and its mark when fewer than [`user_text::MAX_CANDIDATES`] indexed users
-/// hold every trigram of the search; `None` when more do (reading users in order fills a page
-/// sooner) or the database has no users index yet (opened for reading before an upgrade).
-fn few_hold(conn: &Connection, trigrams: String) -> rusqlite::Result<Option<(String, i64)>> {
+/// The index's matches for the search and its mark, when fewer than
+/// [`user_text::MAX_CANDIDATES`] indexed users hold every trigram of it; `None` when more do
+/// or the database has no users index yet (opened for reading before an upgrade).
+fn few_hold(conn: &Connection, trigrams: &str) -> rusqlite::Result<Option<(String, i64)>> {
     let Some(upto) = conn
         .query_row(
             "SELECT upto FROM index_state WHERE name = 'user_text'",
@@ -310,12 +310,7 @@ fn few_hold(conn: &Connection, trigrams: String) -> rusqlite::Result<Option<(Str
     else {
         return Ok(None);
     };
-    let held: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM (SELECT rowid FROM user_text WHERE user_text MATCH ?1 LIMIT ?2)",
-        )?
-        .query_row(params![trigrams, user_text::MAX_CANDIDATES], |r| r.get(0))?;
-    Ok((held < user_text::MAX_CANDIDATES).then_some((trigrams, upto)))
+    Ok(user_text::matches(conn, trigrams)?.map(|found| (found, upto)))
 }
 
 /// Counts users: (live, deleted).
