@@ -154,6 +154,10 @@ test('a long log holds a window of rows: scrolling down lets the top go, arrival
   await open('events');
   app.cli(['bench', '--target', app.url, '--events', '2600', '--report-every', '2600'], { db: false });
   const list = '[role="grid"][aria-label="Events"]';
+  // The live tail delivers in batches: let the last of the burst reach the log first, or its
+  // late arrivals would (rightly) be counted in the bar below as newer events.
+  const [newest] = JSON.parse(app.cli(['--json', 'events', '--limit', '1'])).items;
+  await app.session.waitFor(row(newest.id), { timeoutMs: 30000, what: 'the last event of the burst' });
   // Scroll to the end until the oldest event is on screen; the newest rows are let go on the way.
   let lowest = Infinity;
   for (let i = 0; i < 200 && lowest > 1; i++) {
