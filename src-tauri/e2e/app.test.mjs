@@ -1,8 +1,10 @@
 // The real Hooklab window, driven like a user would: deliveries from the `hooklab` CLI show up
 // live, a redelivery bumps its row in place, a wrong secret is diagnosed and fixed from
 // Settings + Resend, the Copy button fills the clipboard, a malformed secret (or a retention
-// limit too small) is refused beside its field, writes by another process appear, and a long
-// log scrolls through a window of rows. Screenshots go to docs/screenshots/.
+// limit too small) is refused beside its field, Space and Enter press a focused button, writes
+// by another process appear, a test event sent from the app lands on the user it names, and a
+// long log scrolls through a window of rows.
+// Screenshots go to docs/screenshots/.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -141,6 +143,22 @@ test('a retention limit too small is refused beside its field; a good one is sav
   await app.shot('settings-storage');
 });
 
+test('Space and Enter on a focused button press it; they are shortcuts only elsewhere', async () => {
+  await open('events');
+  await app.session.execute(`document.querySelector('[data-testid="pinned-only"]').focus()`);
+  await app.session.press(' ');
+  await app.session.waitFor('[data-testid="pinned-only"].on', { what: 'the Pinned filter, pressed with Space' });
+  assert.equal((await app.session.find('[data-testid="paused-bar"]')).length, 0, 'Space on a button does not pause the tail');
+  await app.session.press('\uE007');
+  await app.session.waitFor('[data-testid="pinned-only"]:not(.on)', { what: 'the Pinned filter, pressed again with Enter' });
+  // Away from buttons, Space is the pause shortcut.
+  await app.session.execute(`document.activeElement.blur()`);
+  await app.session.press(' ');
+  await app.session.waitFor('[data-testid="paused-bar"]', { what: 'the tail paused by Space' });
+  await app.session.press(' ');
+  await app.session.waitFor('[data-testid="pause"]:not(.paused)', { what: 'the tail resumed' });
+});
+
 test('an event written by the CLI into the same database appears', async () => {
   await open('events');
   const first = app.send(['--secret', ENDPOINT_SECRET, 'session.created']);
@@ -148,6 +166,40 @@ test('an event written by the CLI into the same database appears', async () => {
   const out = JSON.parse(app.cli(['--json', 'replay', String(first.response.id)]));
   assert.equal(out.event.source, 'replay');
   await app.session.waitFor(row(out.event.id), { what: 'the row the CLI wrote' });
+});
+
+test('Send test: an update sent about the user the last send created lands on that user; the draft survives leaving the view', async () => {
+  await open('send');
+  const fixture = (text) => app.session.waitFor('[data-testid="fixture"]', { text, what: `the fixture "${text}"` });
+  await (await fixture('email + password sign-up')).click();
+  await (await app.session.waitFor('[data-testid="send-test"]')).click();
+  await app.session.waitFor('[data-testid="send-result"]', { text: 'applied', what: 'the created user' });
+  const result = () => app.session.execute(`return document.querySelector('[data-testid="send-result"]').innerText`);
+  const user = (await result()).match(/user_[A-Za-z0-9]+/)[0];
+  await (await app.session.waitFor('[data-testid="use-user"]')).click();
+  await (await fixture('second email made primary')).click();
+  // Watching the Events view and coming back keeps the draft.
+  await open('events');
+  await open('send');
+  await app.session.waitFor('[data-testid="send-user"]', { what: 'the user field' });
+  assert.equal(await app.session.execute(`return document.querySelector('[data-testid="send-user"]').value`), user);
+  assert.match(await app.session.execute(`return document.querySelector('[data-testid="fixture-json"]').value`), /"user\.updated"/);
+  await (await app.session.waitFor('[data-testid="send-test"]')).click();
+  await app.session.waitFor('[data-testid="send-result"]', { text: 'user.updated', what: 'the update sent' });
+  await app.session.waitFor('[data-testid="send-result"]', { text: user, what: 'the update about the same user' });
+  assert.match(await result(), /applied/);
+  // No screenshot here: WebKitWebDriver's screenshot of this view never returns (seen in 3 of
+  // 3 tries; docs/screenshots/send-test.png was taken from the X display instead).
+  await open('users');
+  await app.session.waitFor(`[data-testid="user-row"][data-id="${user}"]`, { text: 'Alexandra', what: 'the user, updated' });
+  // A user id that cannot be one is refused beside the field.
+  await open('send');
+  const input = await app.session.waitFor('[data-testid="send-user"]');
+  await input.clear();
+  await input.type('user 1');
+  await (await app.session.waitFor('[data-testid="send-test"]')).click();
+  await app.session.waitFor('[data-testid="field-error"][data-field="user_id"]', { text: 'is not a user id', what: 'the user id error' });
+  await input.clear();
 });
 
 test('a long log holds a window of rows: scrolling down lets the top go, arrivals above wait in a bar', async () => {

@@ -72,6 +72,13 @@ export class Session {
     throw new Error(`(screenshot: ${shot}) ` + `timed out waiting for ${what ?? css}${text ? ` with "${text}"` : ''}\n--- page ---\n${page}`);
   }
 
+  /** Presses and releases one key (a character, or a WebDriver key code such as '\uE007'
+   * for Enter) on whatever has the focus. */
+  async press(key) {
+    const actions = [{ type: 'key', id: 'keyboard', actions: [{ type: 'keyDown', value: key }, { type: 'keyUp', value: key }] }];
+    await this.cmd('POST', '/actions', { actions });
+  }
+
   execute(script, args = []) {
     return this.cmd('POST', '/execute/sync', { script, args });
   }

@@ -131,4 +131,7 @@ impl Coded for TemplateError {
     fn hint(&self) -> Option<String> {
         Some("A test event needs a JSON object with `type` and a `data` object.".into())
     }
+    fn field(&self) -> Option<&'static str> {
+        Some("fixture_json")
+    }
 }

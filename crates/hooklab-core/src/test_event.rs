@@ -12,6 +12,7 @@ use crate::error_body::Coded;
 use crate::fixtures::{TemplateError, prepare};
 use crate::send::{SignOptions, sign};
 use crate::store::{EventSummary, StoreError};
+use crate::text::printable;
 
 /// What a test send did.
 #[derive(Debug, Clone, Serialize)]
@@ -37,6 +38,9 @@ pub enum TestSendError {
     /// The edited JSON is not a Clerk event.
     #[error(transparent)]
     Template(#[from] TemplateError),
+    /// The user id to send it about is not one.
+    #[error("`{0}` is not a user id: one word, like user_2yJshmaJAoE3XwYMmUcJwH5cXSl")]
+    UserId(String),
     /// Signing needs a secret.
     #[error("sending a signed test event needs a signing secret, and none is configured")]
     NoSecret,
@@ -52,6 +56,7 @@ impl Coded for TestSendError {
     fn code(&self) -> &'static str {
         match self {
             Self::Template(e) => e.code(),
+            Self::UserId(_) => "invalid_user_id",
             Self::NoSecret => "no_secret",
             Self::Send(e) => Coded::code(e),
             Self::Store(e) => e.code(),
@@ -61,23 +66,41 @@ impl Coded for TestSendError {
     fn hint(&self) -> Option<String> {
         match self {
             Self::Template(e) => e.hint(),
+            Self::UserId(_) => Some(
+                "Leave it empty for a new user each send, or paste the id of a user in Users."
+                    .into(),
+            ),
             Self::NoSecret => Some(crate::secret::missing_secret_hint()),
             Self::Send(e) => Coded::hint(e),
             Self::Store(e) => e.hint().map(str::to_owned),
         }
     }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Template(e) => e.field(),
+            Self::UserId(_) => Some("user_id"),
+            _ => None,
+        }
+    }
 }
 
-/// Prepares `template` (fresh ids and times), signs it with the current secret and posts it to
-/// `url`.
+/// Prepares `template` (fresh ids and times, about `user_id` or a new user), signs it with the
+/// current secret and posts it to `url`.
 pub async fn send_test_event(
     engine: &Engine,
     client: &HttpClient,
     template: &str,
+    user_id: Option<&str>,
     url: &str,
 ) -> Result<TestSend, TestSendError> {
+    let user_id = user_id.map(str::trim).filter(|u| !u.is_empty());
+    if let Some(user) = user_id.filter(|u| !is_id(u)) {
+        let shown: String = user.chars().take(60).collect();
+        return Err(TestSendError::UserId(printable(&shown).into_owned()));
+    }
     let now = now_ms();
-    let prepared = prepare(template, None, now)?;
+    let prepared = prepare(template, user_id, now)?;
     let secrets = engine.secrets();
     let secret = secrets.first().ok_or(TestSendError::NoSecret)?;
     let delivery = sign(
@@ -106,4 +129,9 @@ pub async fn send_test_event(
         http,
         event,
     })
+}
+
+/// Whether `text` can be a Clerk id: one word of letters, digits and `_`, as Clerk's are.
+fn is_id(text: &str) -> bool {
+    text.len() <= 128 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }

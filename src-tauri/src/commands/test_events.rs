@@ -40,11 +40,12 @@ pub fn list_fixtures() -> Vec<FixtureInfo> {
         .collect()
 }
 
-/// Signs `fixture_json` (fresh ids and times) and posts it.
+/// Signs `fixture_json` (fresh ids and times, about `user_id` or a new user) and posts it.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn send_test_event(
     state: State<'_, AppState>,
     fixture_json: String,
+    user_id: Option<String>,
     target: SendTarget,
 ) -> CommandResult<TestSend> {
     let url = match target {
@@ -54,5 +55,7 @@ pub async fn send_test_event(
             _ => return Err(CommandError::offline()),
         },
     };
-    Ok(send(state.runtime.engine(), &state.client, &fixture_json, &url).await?)
+    let engine = state.runtime.engine();
+    let user = user_id.as_deref();
+    Ok(send(engine, &state.client, &fixture_json, user, &url).await?)
 }

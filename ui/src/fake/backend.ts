@@ -250,20 +250,27 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     };
   };
 
-  const sendTest = (fixtureJson: string, target: SendTarget): TestSendReply => {
+  const sendTest = (fixtureJson: string, target: SendTarget, about: string | null): TestSendReply => {
     let parsed: { type?: unknown; data?: { id?: unknown; user_id?: unknown } };
     try {
       parsed = JSON.parse(fixtureJson);
     } catch (e) {
-      fail('invalid_fixture', `the fixture is not valid JSON: ${(e as Error).message}`, 'Fix the JSON, or pick the fixture again to start over.', 'fixture_json');
+      fail('invalid_event', `the fixture is not valid JSON: ${(e as Error).message}`, 'Fix the JSON, or pick the fixture again to start over.', 'fixture_json');
     }
-    const type = typeof parsed.type === 'string' ? parsed.type : fail('invalid_fixture', 'the fixture has no "type"', 'A Clerk event envelope has "type", "data", "object" and "timestamp".', 'fixture_json');
+    const type = typeof parsed.type === 'string' ? parsed.type : fail('invalid_event', 'the fixture has no "type"', 'A Clerk event envelope has "type", "data", "object" and "timestamp".', 'fixture_json');
     if (world.secrets.length === 0)
       fail('no_secret', 'sending a signed test event needs a signing secret, and none is configured', `Save the endpoint's signing secret in Settings. ${WHERE_THE_SECRET_IS}`);
     const url = target === 'public' ? publicUrl() : status().local_url;
     if (!url) fail('tunnel_offline', 'the tunnel is not online, so there is no public URL to send to', 'Send it to the local URL, or add an ngrok authtoken in Settings.');
     const at = Date.now();
-    const userId = type.startsWith('user.') ? String(parsed.data?.id ?? '') || null : typeof parsed.data?.user_id === 'string' ? parsed.data.user_id : null;
+    const chosen = about?.trim() || null;
+    if (chosen && !/^[A-Za-z0-9_]{1,128}$/.test(chosen))
+      fail('invalid_user_id', `\`${chosen.slice(0, 60)}\` is not a user id: one word, like user_2yJshmaJAoE3XwYMmUcJwH5cXSl`, 'Leave it empty for a new user each send, or paste the id of a user in Users.', 'user_id');
+    const fresh = chosen ?? ksuid('user', rand);
+    const named = type.startsWith('user.') || typeof parsed.data?.user_id === 'string';
+    const userId = named ? fresh : null;
+    if (parsed.data && type.startsWith('user.')) parsed.data.id = fresh;
+    else if (parsed.data && named) parsed.data.user_id = fresh;
     const svixId = ksuid('msg', rand);
     const compact = JSON.stringify(parsed);
     const data = (parsed.data ?? {}) as Record<string, unknown>;
@@ -389,7 +396,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     set_pins: () => null,
     replay: (a) => replay(a.request as ReplayRequest),
     list_fixtures: () => SAMPLES.map((s) => ({ name: s.name, about: s.about, json: s.json })),
-    send_test_event: (a) => sendTest(String(a.fixture_json), a.target as SendTarget),
+    send_test_event: (a) => sendTest(String(a.fixture_json), a.target as SendTarget, (a.user_id as string | null) ?? null),
     restart_tunnel: () => {
       connect(lastPublicUrl);
       return null;
