@@ -1,6 +1,7 @@
 //! How long Clerk could not reach Hooklab before the tunnel came back: from the end of the
 //! previous online stretch (the next state recorded after it — `off` when the app quit,
-//! `reconnecting` when the network dropped) to the latest `online`. Clerk retried what failed
+//! `reconnecting` when the network dropped; when the app was killed and recorded neither, the
+//! last request it received) to the latest `online`. Clerk retried what failed
 //! meanwhile on its own schedule; what gave up can be recovered from its dashboard.
 
 use rusqlite::{Connection, OptionalExtension};
@@ -42,14 +43,56 @@ pub fn last_downtime(conn: &Connection) -> rusqlite::Result<Option<Downtime>> {
     let Some((previous, _, previous_url)) = online(latest)? else {
         return Ok(None);
     };
-    let ended: i64 = conn
-        .prepare_cached("SELECT at FROM tunnel_states WHERE id > ?1 ORDER BY id LIMIT 1")?
-        .query_row([previous], |r| r.get(0))?;
+    let (next_at, next_state): (i64, String) = conn
+        .prepare_cached("SELECT at, state FROM tunnel_states WHERE id > ?1 ORDER BY id LIMIT 1")?
+        .query_row([previous], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    // A start (`connecting`) right after an online stretch: the app was killed or crashed and
+    // recorded no end. It was last known alive when it last received a request (or came
+    // online); the start is only when it came back.
+    let ended = if next_state == "connecting" {
+        let online_at: i64 = conn.query_row(
+            "SELECT at FROM tunnel_states WHERE id = ?1",
+            [previous],
+            |r| r.get(0),
+        )?;
+        last_received_before(conn, next_at)?.map_or(online_at, |at| at.max(online_at))
+    } else {
+        next_at
+    };
     Ok(Some(Downtime {
         from: ended,
         to: back_at,
         url_changed: previous_url != url,
     }))
+}
+
+/// When the last request before `at` (Unix ms) was received. Events are stored in the order
+/// they arrive, so `received_at` grows with `id`: a binary search over ids, a few dozen
+/// primary-key lookups however many events came after.
+fn last_received_before(conn: &Connection, at: i64) -> rusqlite::Result<Option<i64>> {
+    let mut first_at_or_after = conn
+        .prepare_cached("SELECT id, received_at FROM events WHERE id >= ?1 ORDER BY id LIMIT 1")?;
+    let mut probe = |id: i64| {
+        first_at_or_after
+            .query_row([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .optional()
+    };
+    // The answer is the newest event in [low, high] received before `at`.
+    let (mut low, mut found) = match probe(i64::MIN)? {
+        Some((id, received)) if received < at => (id, received),
+        _ => return Ok(None),
+    };
+    let mut high: i64 = conn.query_row("SELECT max(id) FROM events", [], |r| r.get(0))?;
+    while low < high {
+        let mid = low + (high - low + 1) / 2;
+        match probe(mid)? {
+            Some((id, received)) if id <= high && received < at => {
+                (low, found) = (id, received);
+            }
+            _ => high = mid - 1,
+        }
+    }
+    Ok(Some(found))
 }
 
 #[cfg(test)]
@@ -63,10 +106,67 @@ mod tests {
             .unwrap();
         conn.execute_batch(
             "CREATE TABLE changes (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref_id INTEGER, \
-             ref_key TEXT)",
+             ref_key TEXT); \
+             CREATE TABLE events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL);",
         )
         .unwrap();
         conn
+    }
+
+    #[test]
+    fn the_last_request_before_a_time_is_found_among_many_with_gaps() {
+        let conn = db();
+        assert_eq!(
+            last_received_before(&conn, 1_000).unwrap(),
+            None,
+            "no events"
+        );
+        // Ids with gaps (pruned events), received 10 ms apart.
+        for id in (1..=3_000).filter(|id| id % 7 != 0) {
+            conn.execute(
+                "INSERT INTO events (id, received_at) VALUES (?1, ?2)",
+                [id, id * 10],
+            )
+            .unwrap();
+        }
+        for (at, want) in [
+            (5, None),
+            (11, Some(10)),
+            (15_005, Some(15_000)),
+            (70, Some(60)), // 7 was pruned: 6 is the last before
+            (1_000_000, Some(30_000)),
+        ] {
+            assert_eq!(
+                last_received_before(&conn, at).unwrap(),
+                want,
+                "before {at}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_killed_app_was_down_from_the_last_request_it_received() {
+        let conn = db();
+        let url = Some("https://fox.ngrok-free.app");
+        record_tunnel_state(&conn, 1_000, "connecting", None, None).unwrap();
+        record_tunnel_state(&conn, 2_000, "online", url, None).unwrap();
+        for at in [5_000, 600_000] {
+            conn.execute("INSERT INTO events (received_at) VALUES (?1)", [at])
+                .unwrap();
+        }
+        // Killed: no `off`. Two hours later it starts again and gets a request at once.
+        record_tunnel_state(&conn, 7_800_000, "connecting", None, None).unwrap();
+        conn.execute("INSERT INTO events (received_at) VALUES (?1)", [7_800_500])
+            .unwrap();
+        record_tunnel_state(&conn, 7_801_000, "online", url, None).unwrap();
+        let gap = last_downtime(&conn).unwrap().unwrap();
+        assert_eq!((gap.from, gap.to), (600_000, 7_801_000));
+
+        // Killed before any request came: down since it came online.
+        record_tunnel_state(&conn, 9_000_000, "connecting", None, None).unwrap();
+        record_tunnel_state(&conn, 9_001_000, "online", url, None).unwrap();
+        let gap = last_downtime(&conn).unwrap().unwrap();
+        assert_eq!((gap.from, gap.to), (7_801_000, 9_001_000));
     }
 
     #[test]
