@@ -39,6 +39,9 @@ test('a signed delivery appears verified, and its user appears in Users without 
   await open('users');
   await app.session.waitFor(`[data-testid="user-row"][data-id="${user}"]`, { what: 'the synced user' });
   await app.shot('users');
+  await app.session.press('/');
+  assert.equal(await app.session.execute('return document.activeElement?.dataset.testid ?? null'), 'user-search', '/ focuses the users search');
+  await app.session.execute('document.activeElement.blur()');
 });
 
 test('a redelivery bumps the delivery count in the open view; its detail lists both and what it changed', async () => {
