@@ -15,7 +15,16 @@ use hooklab_core::settings::{self, Settings};
 use hooklab_core::store::EventFilter;
 use hooklab_core::test_event::send_test_event;
 
-async fn start(dir: &tempfile::TempDir) -> Runtime {
+/// A running receiver on a temporary database, its client and local URL.
+struct Sandbox {
+    _dir: tempfile::TempDir,
+    runtime: Runtime,
+    client: HttpClient,
+    url: String,
+}
+
+async fn start() -> Sandbox {
+    let dir = tempfile::tempdir().unwrap();
     let settings_path = dir.path().join("settings.json");
     let file = Settings {
         secrets: vec![SECRET.to_owned()],
@@ -24,36 +33,38 @@ async fn start(dir: &tempfile::TempDir) -> Runtime {
     settings::save(&settings_path, &file).unwrap();
     let mut options = RuntimeOptions::new(dir.path().join("hooklab.db"), settings_path);
     options.overrides.port = Some(0);
-    within("starting the runtime", Runtime::start(options))
+    let runtime = within("starting the runtime", Runtime::start(options))
         .await
-        .expect("the runtime starts")
+        .expect("the runtime starts");
+    let url = runtime.status().local_url;
+    Sandbox {
+        _dir: dir,
+        runtime,
+        client: HttpClient::new(),
+        url,
+    }
 }
 
 #[tokio::test]
 async fn an_update_sent_about_a_chosen_user_lands_on_that_user() {
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = start(&dir).await;
-    let (engine, client, url) = (
-        runtime.engine(),
-        HttpClient::new(),
-        runtime.status().local_url,
-    );
+    let sandbox = start().await;
+    let (engine, client, url) = (sandbox.runtime.engine(), &sandbox.client, &sandbox.url);
     let created = find("user.created").unwrap().json;
     let updated = find("user.updated").unwrap().json;
 
-    let first = send_test_event(engine, &client, created, None, &url)
+    let first = send_test_event(engine, client, created, None, url)
         .await
         .unwrap();
     let user = first.user_id.clone().expect("a user event names its user");
     assert_eq!(first.http.status, 200, "{}", first.http.body);
     // Without a user, each send is about a new one.
-    let other = send_test_event(engine, &client, updated, None, &url)
+    let other = send_test_event(engine, client, updated, None, url)
         .await
         .unwrap();
     assert_ne!(other.user_id.as_deref(), Some(user.as_str()));
 
     let chosen = format!("  {user} ");
-    let update = send_test_event(engine, &client, updated, Some(&chosen), &url)
+    let update = send_test_event(engine, client, updated, Some(&chosen), url)
         .await
         .unwrap();
     assert_eq!(update.user_id.as_deref(), Some(user.as_str()));
@@ -72,21 +83,16 @@ async fn an_update_sent_about_a_chosen_user_lands_on_that_user() {
         2,
         "both events are in the user's timeline"
     );
-    runtime.shutdown().await;
+    sandbox.runtime.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_bad_user_id_or_bad_json_is_refused_beside_its_field_and_nothing_is_sent() {
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = start(&dir).await;
-    let (engine, client, url) = (
-        runtime.engine(),
-        HttpClient::new(),
-        runtime.status().local_url,
-    );
+    let sandbox = start().await;
+    let (engine, client, url) = (sandbox.runtime.engine(), &sandbox.client, &sandbox.url);
     let updated = find("user.updated").unwrap().json;
 
-    let error = send_test_event(engine, &client, updated, Some("user_1 OR 1=1"), &url)
+    let error = send_test_event(engine, client, updated, Some("user_1 OR 1=1"), url)
         .await
         .unwrap_err();
     let body = ErrorBody::of(&error);
@@ -96,12 +102,12 @@ async fn a_bad_user_id_or_bad_json_is_refused_beside_its_field_and_nothing_is_se
     );
     assert!(body.message.contains("user_1 OR 1=1"), "{}", body.message);
 
-    let error = send_test_event(engine, &client, "{\"type\": ", None, &url)
+    let error = send_test_event(engine, client, "{\"type\": ", None, url)
         .await
         .unwrap_err();
     assert_eq!(ErrorBody::of(&error).field.as_deref(), Some("fixture_json"));
 
     let page = engine.store().events(EventFilter::default()).await.unwrap();
     assert!(page.items.is_empty(), "nothing was sent: {:?}", page.items);
-    runtime.shutdown().await;
+    sandbox.runtime.shutdown().await;
 }
