@@ -40,7 +40,7 @@ pub fn last_downtime(conn: &Connection) -> rusqlite::Result<Option<Downtime>> {
     let Some((latest, back_at, url)) = online(i64::MAX)? else {
         return Ok(None);
     };
-    let Some((previous, _, previous_url)) = online(latest)? else {
+    let Some((previous, online_at, previous_url)) = online(latest)? else {
         return Ok(None);
     };
     let (next_at, next_state): (i64, String) = conn
@@ -50,11 +50,6 @@ pub fn last_downtime(conn: &Connection) -> rusqlite::Result<Option<Downtime>> {
     // recorded no end. It was last known alive when it last received a request (or came
     // online); the start is only when it came back.
     let ended = if next_state == "connecting" {
-        let online_at: i64 = conn.query_row(
-            "SELECT at FROM tunnel_states WHERE id = ?1",
-            [previous],
-            |r| r.get(0),
-        )?;
         last_received_before(conn, next_at)?.map_or(online_at, |at| at.max(online_at))
     } else {
         next_at
