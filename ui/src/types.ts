@@ -8,6 +8,7 @@ export type {
   DeliveryAttempt,
   Downtime,
   ErrorBody,
+  Forward,
   EventDetail,
   EventFilter,
   EventPage,

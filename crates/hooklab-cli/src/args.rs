@@ -95,6 +95,11 @@ pub struct ServeArgs {
     /// [default: NGROK_DOMAIN, else settings, else one ngrok assigns]
     #[arg(long, value_name = "DOMAIN", requires = "tunnel")]
     pub domain: Option<String>,
+    /// Forward every verified event to your app at URL, as captured (your app verifies it with
+    /// the same signing secret), and print how it answered [default: the settings, see
+    /// `hooklab config set-forward`]
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
     /// Let ngrok verify Clerk's signature and drop forged requests at the edge (off by default:
     /// Hooklab then never sees them, so it cannot diagnose them; see docs/tunnel.md).
     #[arg(long, requires = "tunnel")]
@@ -230,6 +235,17 @@ pub enum ConfigCommand {
         /// E.g. steady-fox-42.ngrok-free.app.
         domain: String,
     },
+    /// Store your app's webhook URL (the app's "Resend to your app" posts there); with --live,
+    /// every verified event is forwarded to it as it arrives, by `serve` and the desktop app.
+    SetForward {
+        /// E.g. http://localhost:3000/api/webhooks/clerk.
+        url: String,
+        /// Forward each verified event as it arrives.
+        #[arg(long)]
+        live: bool,
+    },
+    /// Forget your app's URL and stop forwarding.
+    ClearForward,
     /// Set what the database keeps: the oldest events past a limit are pruned (pinned events,
     /// and the ones users' rows point at, are kept). Limits not given stay as they are.
     SetRetention {

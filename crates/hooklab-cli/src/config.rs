@@ -35,6 +35,14 @@ pub fn run(mut ctx: Context, command: ConfigCommand) -> Result<(), CliError> {
         ConfigCommand::SetNgrokDomain { domain } => SettingsChange::SetNgrokDomain {
             domain: Some(domain),
         },
+        ConfigCommand::SetForward { url, live } => SettingsChange::SetForward {
+            url: Some(url),
+            live,
+        },
+        ConfigCommand::ClearForward => SettingsChange::SetForward {
+            url: None,
+            live: false,
+        },
         ConfigCommand::SetRetention {
             max_age_days,
             max_events,
@@ -97,6 +105,7 @@ fn saved(change: &SettingsChange, s: &settings::Settings) -> String {
         SettingsChange::SetRetention { retention } => {
             format!("retention: keeps {}", retention_text(retention))
         }
+        SettingsChange::SetForward { .. } => format!("your app: {}", forward_text(s)),
     }
 }
 
@@ -148,6 +157,8 @@ fn show(ctx: &Context) {
             "ngrok_env_override": ngrok_env,
             "last_public_url": s.last_public_url,
             "retention": s.retention,
+            "forward_url": s.forward_url,
+            "forward_live": s.forward_live,
         }));
         return;
     }
@@ -197,6 +208,16 @@ fn show(ctx: &Context) {
         say!("last URL       {url}");
     }
     say!("keeps events   {}", retention_text(&s.retention));
+    say!("your app       {}", forward_text(s));
+}
+
+/// `http://localhost:3000/… (every verified event is forwarded)`, or `none`.
+fn forward_text(s: &settings::Settings) -> String {
+    match (&s.forward_url, s.forward_live) {
+        (None, _) => "none (`hooklab config set-forward URL --live` to forward events)".to_owned(),
+        (Some(url), true) => format!("{url} (every verified event is forwarded)"),
+        (Some(url), false) => format!("{url} (not forwarding: resends only)"),
+    }
 }
 
 /// `30 days, 100000 events, 1024 MB` (the limits set), or `all of them`.

@@ -127,6 +127,20 @@ pub fn event(ctx: &Context, key: &str, raw: bool) -> Result<(), CliError> {
     if let Some(change) = &event.changed {
         print_changed(change);
     }
+    if let Some(f) = &event.forward {
+        say!(
+            "  your app      {} at {} UTC: {}",
+            f.url,
+            time(f.at),
+            f.answer()
+        );
+        if let Some(hint) = &f.hint {
+            say!("                hint: {hint}");
+        }
+        if !f.body.is_empty() {
+            say!("                answered: {}", fit(&f.body, 200));
+        }
+    }
     say!("Headers");
     for (name, value) in &event.headers {
         say!("  {name}: {value}");

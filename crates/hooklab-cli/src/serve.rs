@@ -3,6 +3,7 @@
 
 use hooklab_core::bus::BusEvent;
 use hooklab_core::runtime::{Runtime, RuntimeOptions, RuntimeStatus, TunnelMode};
+use hooklab_core::settings;
 use hooklab_core::store::EventSummary;
 use hooklab_core::tunnel::{TunnelState, clerk_checklist, seconds};
 use tokio::sync::broadcast::error::RecvError;
@@ -29,6 +30,11 @@ pub async fn run(ctx: Context, args: ServeArgs) -> Result<(), CliError> {
     options.overrides.synchronous = args.synchronous;
     options.overrides.domain = args.domain.clone();
     options.overrides.verify_at_edge = args.verify_at_edge;
+    if let Some(url) = &args.forward_to {
+        let url = settings::normalize_forward_url(url, ctx.port(args.port))
+            .map_err(|e| CliError::usage(format!("--forward-to: {}", e.message), e.hint))?;
+        options.overrides.forward_to = Some(url);
+    }
     options.tunnel = if args.tunnel {
         TunnelMode::Always
     } else {
@@ -57,6 +63,9 @@ fn print_banner(status: &RuntimeStatus, args: &ServeArgs) {
     say!("Hooklab is receiving Clerk webhooks at {url}");
     print_secrets(status);
     say!("  database         {}", status.db_path);
+    if let (true, Some(url)) = (status.forwarding, &status.forward_url) {
+        say!("  forwarding to    {url} (every verified event; your app's answer is shown)");
+    }
     say!("  try it           hooklab send user.created --to {url}");
     if args.tunnel {
         say!(
@@ -126,6 +135,12 @@ async fn print_events(runtime: Runtime, json: bool) {
                 print_line(&e, Some(format!("redelivery #{}", e.delivery_count)));
             }
             Ok(BusEvent::UserChanged { .. }) => {}
+            Ok(BusEvent::Forwarded(f)) => {
+                say!("    ↳ #{} to your app: {}", f.event_id, f.answer());
+                if let Some(hint) = &f.hint {
+                    say!("    hint: {hint}");
+                }
+            }
             Ok(BusEvent::Tunnel(state)) => tunnel.print(&state, &runtime.status().local_url),
             Err(RecvError::Lagged(n)) => say!("… {n} events not shown (see `hooklab events`)"),
             Err(RecvError::Closed) => return,

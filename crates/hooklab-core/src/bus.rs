@@ -5,7 +5,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 use crate::alarm::Alarm;
-use crate::store::EventSummary;
+use crate::store::{EventSummary, Forward};
 use crate::tunnel::TunnelState;
 
 /// How many announcements a slow listener may fall behind before it skips ahead.
@@ -29,6 +29,8 @@ pub enum BusEvent {
     Tunnel(TunnelState),
     /// Something failed that no request reports by itself (the UI shows a banner).
     Alarm(Alarm),
+    /// An event was forwarded to the user's app, and this is how the app answered.
+    Forwarded(Forward),
     /// The settings changed and were applied (or could not be: see the runtime's status).
     SettingsApplied,
 }

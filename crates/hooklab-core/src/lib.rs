@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error_body;
 pub mod feed;
 pub mod fixtures;
+pub mod forward;
 pub mod ids;
 pub mod junk;
 mod not_stored;

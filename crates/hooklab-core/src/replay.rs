@@ -189,9 +189,7 @@ pub async fn replay(
             })
         }
         Target::Http { url } => {
-            for name in HOP_BY_HOP {
-                headers.remove(name);
-            }
+            without_hop_by_hop(&mut headers);
             if let Ok(value) = HeaderValue::from_str(&original.id.to_string()) {
                 headers.insert(HeaderName::from_static(REPLAY_HEADER), value);
             }
@@ -207,12 +205,36 @@ pub async fn replay(
             let original_id = original.id;
             Ok(ReplayOutcome {
                 original,
+                // Only Hooklab's own answer names the event it stored with the svix-id sent
+                // (another app's `{"id": 5}` is its own business).
+                event: event.filter(|e| e.id != original_id && e.svix_id == svix_id),
                 svix_id,
-                event: event.filter(|e| e.id != original_id),
                 http: Some(reply),
                 note,
             })
         }
+    }
+}
+
+/// The stored request's headers as they go out over HTTP to another receiver: as captured
+/// while the signature is within Svix's tolerance, else re-signed now with the same svix-id
+/// (like a Svix retry; as captured when there is no secret to sign with).
+pub(crate) fn headers_to_post(
+    engine: &Engine,
+    detail: &EventDetail,
+    now: i64,
+) -> Result<HeaderMap, ReplayError> {
+    let mut headers = crate::capture::decode_headers(&detail.raw_headers);
+    if expired_signature(detail, now).is_some() && !engine.secrets().is_empty() {
+        re_sign(engine, detail, &mut headers, false, now)?;
+    }
+    without_hop_by_hop(&mut headers);
+    Ok(headers)
+}
+
+fn without_hop_by_hop(headers: &mut HeaderMap) {
+    for name in HOP_BY_HOP {
+        headers.remove(name);
     }
 }
 
@@ -239,7 +261,7 @@ pub async fn re_signed_headers(
 }
 
 /// Why the stored body cannot stand for the request, if it cannot.
-fn body_not_kept(detail: &EventDetail) -> Option<&'static str> {
+pub(crate) fn body_not_kept(detail: &EventDetail) -> Option<&'static str> {
     if detail.body.len() as i64 == detail.summary.body_size {
         return None;
     }

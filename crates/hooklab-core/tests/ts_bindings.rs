@@ -50,6 +50,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
         store::TunnelStateRow,
         store::Downtime,
         store::Retention,
+        store::Forward,
         capture::Source,
         sync::SyncKind,
         sync::SyncOutcome,

@@ -77,4 +77,9 @@ last_delivery_at: number,
 /**
  * Body size in bytes.
  */
-body_size: number, };
+body_size: number, 
+/**
+ * The HTTP status the user's app answered the latest forward of this event with; `0`:
+ * it did not answer; `None`: not forwarded.
+ */
+forwarded: number | null, };

@@ -53,6 +53,19 @@ db_path: string,
  */
 retention: Retention, 
 /**
+ * The user's app's webhook URL: where resends to "your app" go (`--forward-to`, else the
+ * settings).
+ */
+forward_url: string | null, 
+/**
+ * Whether every verified event is forwarded to `forward_url` as it arrives.
+ */
+forwarding: boolean, 
+/**
+ * `--forward-to` when it overrides the settings' app URL.
+ */
+forward_overridden_by: string | null, 
+/**
  * The settings file.
  */
 settings_path: string, 

@@ -32,4 +32,12 @@ domain: string | null, } | { "change": "set_retention",
 /**
  * The limits.
  */
-retention: Retention, };
+retention: Retention, } | { "change": "set_forward", 
+/**
+ * E.g. `http://localhost:3000/api/webhooks/clerk`.
+ */
+url: string | null, 
+/**
+ * Forward each verified event as it arrives.
+ */
+live: boolean, };

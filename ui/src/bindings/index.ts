@@ -10,6 +10,7 @@ export type { EventDetail } from './EventDetail';
 export type { EventFilter } from './EventFilter';
 export type { EventPage } from './EventPage';
 export type { EventSummary } from './EventSummary';
+export type { Forward } from './Forward';
 export type { HttpReply } from './HttpReply';
 export type { ProbeResult } from './ProbeResult';
 export type { ProbeStage } from './ProbeStage';

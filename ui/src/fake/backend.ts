@@ -49,6 +49,8 @@ export function createFakeBackend(params: URLSearchParams): Backend {
   let domain: string | null = empty ? null : DOMAIN;
   let retention: Retention = { max_age_days: null, max_events: null, max_size_mb: 1024 };
   let lastPublicUrl: string | null = empty ? null : `https://${DOMAIN}`;
+  let forwardUrl: string | null = params.get('forward') ?? null;
+  let forwardLive = forwardUrl !== null;
   const overridden = params.get('overridden') === '1' ? 'CLERK_WEBHOOK_SECRET' : null;
   const listeners = new Map<string, Set<Handler>>();
 
@@ -70,6 +72,9 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     retention,
     settings_path: '/home/alex/.config/hooklab/settings.json',
     settings_problem: null,
+    forward_url: forwardUrl,
+    forwarding: forwardLive && forwardUrl !== null,
+    forward_overridden_by: null,
   });
 
   const online = (url: string, previous: string | null): TunnelState => ({
@@ -359,6 +364,15 @@ export function createFakeBackend(params: URLSearchParams): Backend {
           fail('invalid_domain', `${d} is not a domain`, 'Use the static domain listed at https://dashboard.ngrok.com/domains, e.g. your-name.ngrok-free.app.', 'ngrok_domain');
         domain = d;
         connect(lastPublicUrl);
+        break;
+      }
+      case 'set_forward': {
+        const url = c.url?.trim() || null;
+        const hint = 'Use the full URL your app\'s webhook handler listens on, e.g. http://localhost:3000/api/webhooks/clerk.';
+        if (url === null && c.live) fail('empty_forward_url', "forwarding needs your app's URL", hint, 'forward_url');
+        if (url !== null && !/^https?:\/\/[^\s/]+/.test(url)) fail('invalid_forward_url', `${url} does not start with http:// or https://`, hint, 'forward_url');
+        forwardUrl = url;
+        forwardLive = c.live;
         break;
       }
       case 'set_retention': {

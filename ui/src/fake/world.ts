@@ -187,6 +187,7 @@ export class World {
       delivery_count: 1,
       last_delivery_at: a.at,
       body_size: bodySize,
+      forwarded: null,
     };
     const ev: FakeEvent = {
       s,
@@ -347,6 +348,7 @@ export class World {
       replays: ev.replays.map((r) => this.events[r - 1].s),
       deliveries: [{ at: ev.s.received_at, source: ev.s.source, remote_addr: ev.s.remote_addr, svix_timestamp: ev.s.svix_timestamp }],
       changed: null,
+      forward: null,
     };
   }
 

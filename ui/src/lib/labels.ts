@@ -73,3 +73,8 @@ export function statusTone(status: number): Tone {
   if (status >= 400) return 'bad';
   return 'muted';
 }
+
+/** The badge for what the user's app answered a forward: its status, or `no answer` (0). */
+export function forwardLabel(status: number): { label: string; tone: Tone } {
+  return status === 0 ? { label: 'no answer', tone: 'bad' } : { label: String(status), tone: statusTone(status) };
+}

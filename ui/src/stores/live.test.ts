@@ -27,6 +27,7 @@ function event(id: number, patch: Partial<EventSummary> = {}): EventSummary {
     delivery_count: 1,
     last_delivery_at: 1_750_000_000_000 + id * 1000,
     body_size: 100,
+    forwarded: null,
     ...patch,
   };
 }

@@ -26,6 +26,8 @@ pub struct Overrides {
     pub domain: Option<String>,
     /// `--verify-at-edge`: ngrok checks signatures with the current secret.
     pub verify_at_edge: bool,
+    /// `--forward-to`: forward every verified event to this URL, whatever the settings say.
+    pub forward_to: Option<String>,
     /// The environment variables Hooklab reads, captured at start.
     pub env: BTreeMap<String, String>,
 }
@@ -69,6 +71,8 @@ pub(crate) struct Effective {
     pub webhook_path: String,
     pub port: u16,
     pub tunnel: TunnelKey,
+    /// Where verified events are forwarded as they arrive, if anywhere.
+    pub forward: Option<String>,
 }
 
 /// What the tunnel session depends on: a change restarts it.
@@ -118,11 +122,18 @@ impl Effective {
             domain: resolve_domain(overrides.domain.as_deref(), env, settings),
             edge_secret,
         };
+        let forward = overrides.forward_to.clone().or_else(|| {
+            settings
+                .forward_live
+                .then(|| settings.forward_url.clone())
+                .flatten()
+        });
         Ok(Self {
             secrets,
             webhook_path,
             port,
             tunnel,
+            forward,
         })
     }
 }

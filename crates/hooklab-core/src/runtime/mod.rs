@@ -22,6 +22,7 @@ pub use status::{RuntimeStatus, SecretInfo};
 use crate::bus::BusEvent;
 use crate::engine::{Engine, EngineConfig};
 use crate::error_body::ErrorBody;
+use crate::forward::Forwarder;
 use crate::settings::{self, Settings, SettingsChange};
 use crate::store::StoreOptions;
 use crate::tunnel::{Supervisor, TunnelConfig, TunnelState};
@@ -84,6 +85,7 @@ pub struct Runtime {
 struct Inner {
     engine: Engine,
     supervisor: Supervisor,
+    forwarder: Forwarder,
     options: RuntimeOptions,
     live: Mutex<Live>,
     status: watch::Sender<RuntimeStatus>,
@@ -119,7 +121,7 @@ impl Runtime {
     pub async fn start(options: RuntimeOptions) -> Result<Self, RuntimeError> {
         let settings = settings::load(&options.settings_path)?;
         let effective = Effective::resolve(&settings, &options.overrides)?;
-        settings::change::check_retention(&settings.retention)?;
+        check_file(&settings)?;
         let mut config = EngineConfig::new(options.db_path.clone());
         config.webhook_path.clone_from(&effective.webhook_path);
         config.store = StoreOptions {
@@ -135,6 +137,9 @@ impl Runtime {
         let engine = tokio::task::spawn_blocking(move || Engine::start(config))
             .await
             .map_err(|e| crate::store::StoreError::Task(e.to_string()))??;
+        let stop = watch::channel(false).0;
+        let forwarder =
+            Forwarder::start(engine.clone(), effective.forward.clone(), stop.subscribe()).await;
         let listener = match Listener::bind(&engine, effective.port).await {
             Ok(listener) => listener,
             Err(e) => {
@@ -158,6 +163,7 @@ impl Runtime {
             inner: Arc::new(Inner {
                 engine,
                 supervisor,
+                forwarder,
                 live: Mutex::new(Live {
                     file_seen: Some(settings.clone()),
                     settings,
@@ -168,7 +174,7 @@ impl Runtime {
                     problem: None,
                 }),
                 status: watch::channel(status).0,
-                stop: watch::channel(false).0,
+                stop,
                 options,
             }),
         };
@@ -301,9 +307,7 @@ impl Runtime {
     /// runs first, so a failure leaves everything as it was.
     async fn apply(&self, live: &mut Live, next: Settings) -> Result<(), RuntimeError> {
         let effective = Effective::resolve(&next, &self.inner.options.overrides)?;
-        // A hand-edited file is checked like the Settings screen (`"max_events": 0` would
-        // otherwise prune almost everything).
-        settings::change::check_retention(&next.retention)?;
+        check_file(&next)?;
         let engine = &self.inner.engine;
         if effective.port != live.port_wanted {
             let new = Listener::bind(engine, effective.port).await?;
@@ -321,6 +325,7 @@ impl Runtime {
         if next.retention != engine.store().retention() {
             engine.store().set_retention(next.retention);
         }
+        self.inner.forwarder.set_url(effective.forward.clone());
         live.effective = effective;
         live.settings = next;
         self.apply_tunnel(live).await;
@@ -395,6 +400,17 @@ impl Runtime {
             Err(e) => tracing::warn!(error = %e, "could not remember the public URL"),
         }
     }
+}
+
+/// Checks a settings file like the Settings screen checks each edit: a hand-edited
+/// `"max_events": 0` would otherwise prune almost everything, a bad app URL forward nowhere.
+fn check_file(settings: &Settings) -> Result<(), RuntimeError> {
+    settings::change::check_retention(&settings.retention)?;
+    if let Some(url) = &settings.forward_url {
+        let port = settings.port.unwrap_or(settings::DEFAULT_PORT);
+        settings::normalize_forward_url(url, port)?;
+    }
+    Ok(())
 }
 
 async fn save_settings(path: PathBuf, settings: Settings) -> Result<(), RuntimeError> {

@@ -49,6 +49,13 @@ pub struct RuntimeStatus {
     pub db_path: String,
     /// What the database keeps.
     pub retention: Retention,
+    /// The user's app's webhook URL: where resends to "your app" go (`--forward-to`, else the
+    /// settings).
+    pub forward_url: Option<String>,
+    /// Whether every verified event is forwarded to `forward_url` as it arrives.
+    pub forwarding: bool,
+    /// `--forward-to` when it overrides the settings' app URL.
+    pub forward_overridden_by: Option<String>,
     /// The settings file.
     pub settings_path: String,
     /// Why the settings file's latest contents are not in effect, if they are not.
@@ -91,6 +98,17 @@ impl RuntimeStatus {
             last_public_url: p.settings.last_public_url.clone(),
             db_path: p.db_path.display().to_string(),
             retention: p.settings.retention,
+            forward_url: p
+                .effective
+                .forward
+                .clone()
+                .or_else(|| p.settings.forward_url.clone()),
+            forwarding: p.effective.forward.is_some(),
+            forward_overridden_by: p
+                .overrides
+                .forward_to
+                .as_ref()
+                .map(|_| "--forward-to".to_owned()),
             settings_path: p.settings_path.display().to_string(),
             settings_problem: p.problem,
         }

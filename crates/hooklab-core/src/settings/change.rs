@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Settings;
+use super::forward_url::normalize_forward_url;
 use crate::secret::{Secret, SecretOrigin, WHERE_THE_SECRET_IS};
 use crate::store::{MIN_AGE_DAYS, MIN_EVENTS, MIN_SIZE_MB, Retention};
 use crate::tunnel::{AUTHTOKEN_URL, DOMAINS_URL, normalize_domain};
@@ -51,6 +52,14 @@ pub enum SettingsChange {
         /// The limits.
         retention: Retention,
     },
+    /// The user's app: its webhook URL (`None` forgets it), and whether every verified event
+    /// is forwarded to it as it arrives.
+    SetForward {
+        /// E.g. `http://localhost:3000/api/webhooks/clerk`.
+        url: Option<String>,
+        /// Forward each verified event as it arrives.
+        live: bool,
+    },
 }
 
 impl std::fmt::Debug for SettingsChange {
@@ -72,6 +81,7 @@ impl std::fmt::Debug for SettingsChange {
             Self::SetPort { port } => write!(f, "SetPort({port})"),
             Self::SetNgrokDomain { domain } => write!(f, "SetNgrokDomain({domain:?})"),
             Self::SetRetention { retention } => write!(f, "SetRetention({retention:?})"),
+            Self::SetForward { url, live } => write!(f, "SetForward({url:?}, live: {live})"),
         }
     }
 }
@@ -80,7 +90,8 @@ impl std::fmt::Debug for SettingsChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct FieldError {
-    /// `secret`, `webhook_path`, `port`, `ngrok_authtoken`, `ngrok_domain` or `retention`.
+    /// `secret`, `webhook_path`, `port`, `ngrok_authtoken`, `ngrok_domain`, `retention` or
+    /// `forward_url`.
     pub field: &'static str,
     /// A stable code.
     pub code: &'static str,
@@ -91,7 +102,12 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: &'static str, code: &'static str, message: String, hint: &str) -> Self {
+    pub(crate) fn new(
+        field: &'static str,
+        code: &'static str,
+        message: String,
+        hint: &str,
+    ) -> Self {
         Self {
             field,
             code,
@@ -144,6 +160,24 @@ impl SettingsChange {
                 ));
             }
             Self::SetPort { port } => settings.port = Some(*port),
+            Self::SetForward { url, live } => {
+                let own_port = settings.port.unwrap_or(super::DEFAULT_PORT);
+                let url = match url.as_deref().map(str::trim) {
+                    None | Some("") if *live => {
+                        return Err(FieldError::new(
+                            "forward_url",
+                            "empty_forward_url",
+                            "forwarding needs your app's URL".into(),
+                            "Enter the URL your app's webhook handler listens on, e.g. \
+                             http://localhost:3000/api/webhooks/clerk.",
+                        ));
+                    }
+                    None | Some("") => None,
+                    Some(url) => Some(normalize_forward_url(url, own_port)?),
+                };
+                settings.forward_url = url;
+                settings.forward_live = *live;
+            }
             Self::SetRetention { retention } => {
                 check_retention(retention)?;
                 settings.retention = *retention;

@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub(crate) mod change;
+mod forward_url;
 
 pub use change::{FieldError, SettingsChange, normalize_path};
+pub use forward_url::normalize_forward_url;
 
 use crate::secret::{Secret, SecretError, SecretOrigin, mask};
 use crate::store::Synchronous;
@@ -87,6 +89,10 @@ pub struct Settings {
     pub last_public_url: Option<String>,
     /// What the database keeps (age, count, size).
     pub retention: Retention,
+    /// The user's app's webhook URL (resends and forwarding go there).
+    pub forward_url: Option<String>,
+    /// Forward every verified event to `forward_url` as it arrives.
+    pub forward_live: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -106,6 +112,8 @@ impl std::fmt::Debug for Settings {
             .field("ngrok_domain", &self.ngrok_domain)
             .field("last_public_url", &self.last_public_url)
             .field("retention", &self.retention)
+            .field("forward_url", &self.forward_url)
+            .field("forward_live", &self.forward_live)
             .finish()
     }
 }

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::deliveries::{DeliveryAttempt, deliveries_of};
+use super::forwards::Forward;
 use super::row_change::{RowChange, row_change};
 use super::text_index;
 use super::user_index::ids_about_user;
@@ -18,7 +19,8 @@ use crate::verify::Verification;
 /// The columns `summary_from_row` reads, in order.
 pub(crate) const SUMMARY_COLUMNS: &str = "id, received_at, source, remote_addr, method, path, \
     status, svix_id, svix_timestamp, event_type, user_id, verification, sync, sync_detail, hint, \
-    delivery_count, last_delivery_at, body_size";
+    delivery_count, last_delivery_at, body_size, \
+    (SELECT coalesce(status, 0) FROM forwards WHERE forwards.event_id = events.id)";
 
 /// One captured request as the event log shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +62,9 @@ pub struct EventSummary {
     pub last_delivery_at: i64,
     /// Body size in bytes.
     pub body_size: i64,
+    /// The HTTP status the user's app answered the latest forward of this event with; `0`:
+    /// it did not answer; `None`: not forwarded.
+    pub forwarded: Option<u16>,
 }
 
 /// One event in full. Serialized with the summary's fields inline, the body as text in `body`
@@ -86,6 +91,8 @@ pub struct EventDetail {
     pub deliveries: Vec<DeliveryAttempt>,
     /// The user and session rows before and after, when this event was applied.
     pub changed: Option<RowChange>,
+    /// The latest forward to the user's app and how it answered, if it was forwarded.
+    pub forward: Option<Forward>,
 }
 
 impl EventDetail {
@@ -129,6 +136,8 @@ struct EventDetailJson<'a> {
     deliveries: &'a [DeliveryAttempt],
     /// The user and session rows before and after, when this event was applied.
     changed: Option<&'a RowChange>,
+    /// The latest forward to the user's app and how it answered, if it was forwarded.
+    forward: Option<&'a Forward>,
 }
 
 impl Serialize for EventDetail {
@@ -150,6 +159,7 @@ impl Serialize for EventDetail {
             replays: &self.replays,
             deliveries: &self.deliveries,
             changed: self.changed.as_ref(),
+            forward: self.forward.as_ref(),
         }
         .serialize(serializer)
     }
@@ -218,6 +228,7 @@ pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<EventSummary> {
         delivery_count: r.get(15)?,
         last_delivery_at: r.get(16)?,
         body_size: r.get(17)?,
+        forwarded: r.get(18)?,
     })
 }
 
@@ -479,6 +490,7 @@ fn detail_where(
     detail.replays = replays_of(conn, id)?;
     detail.deliveries = deliveries_of(conn, &detail.summary)?;
     detail.changed = row_change(conn, &detail.summary)?;
+    detail.forward = super::forwards::forward_of(conn, id)?;
     Ok(Some(detail))
 }
 
@@ -489,8 +501,8 @@ fn detail_row(
 ) -> rusqlite::Result<Option<EventDetail>> {
     conn.prepare_cached(sql)?
         .query_row(args, |r| {
-            let detail: String = r.get(18)?;
-            let raw_headers: Vec<u8> = r.get(19)?;
+            let detail: String = r.get(19)?;
+            let raw_headers: Vec<u8> = r.get(20)?;
             let headers = decode_headers(&raw_headers)
                 .iter()
                 .map(|(k, v)| {
@@ -505,12 +517,13 @@ fn detail_row(
                 verification_detail: serde_json::from_str(&detail)
                     .unwrap_or(Verification::NotChecked),
                 headers,
-                body: r.get(20)?,
+                body: r.get(21)?,
                 raw_headers,
                 replay_of: None,
                 replays: Vec::new(),
                 deliveries: Vec::new(),
                 changed: None,
+                forward: None,
             })
         })
         .optional()

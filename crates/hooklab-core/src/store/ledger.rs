@@ -378,6 +378,7 @@ fn insert_event(
         delivery_count: 1,
         last_delivery_at: c.received_ms,
         body_size,
+        forwarded: None,
     })
 }
 

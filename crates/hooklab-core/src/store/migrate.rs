@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_outcome_indexes.sql"),
     include_str!("../../migrations/0007_event_text.sql"),
     include_str!("../../migrations/0008_user_text.sql"),
+    include_str!("../../migrations/0009_forwards.sql"),
 ];
 
 /// The schema version this build writes.

@@ -9,6 +9,7 @@ mod downtime;
 mod errors;
 mod events;
 mod file_watch;
+mod forwards;
 mod identity;
 mod ledger;
 mod migrate;
@@ -40,6 +41,7 @@ pub use events::{
     EventDetail, EventFilter, EventPage, EventSummary, OUTCOME_FILTERS, get_event, list_events,
     replays_of,
 };
+pub use forwards::{FORWARD_BODY_KEPT, Forward};
 pub use identity::APPLICATION_ID;
 pub(crate) use ledger::Ledger;
 pub use ledger::{NewEvent, Recorded};

@@ -75,4 +75,16 @@ impl Store {
         })
         .await
     }
+
+    /// Stores forwards to the user's app (each replaces its event's previous one).
+    pub async fn record_forwards(&self, forwards: Vec<super::Forward>) -> Result<(), StoreError> {
+        self.write_aside(move |c| super::forwards::record_forwards(c, &forwards))
+            .await
+    }
+
+    /// The newest event's id (0 when there is none).
+    pub async fn latest_event_id(&self) -> Result<i64, StoreError> {
+        self.read(|c| c.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0)))
+            .await
+    }
 }

@@ -240,6 +240,7 @@ pub(crate) fn prune_slice(
                    (SELECT svix_id FROM temp.prune_ids WHERE svix_id IS NOT NULL)
                    AND event_id IN (SELECT id FROM temp.prune_ids);
                  DELETE FROM redeliveries WHERE event_id IN (SELECT id FROM temp.prune_ids);
+                 DELETE FROM forwards WHERE event_id IN (SELECT id FROM temp.prune_ids);
                  DELETE FROM replays WHERE event_id IN (SELECT id FROM temp.prune_ids)
                    OR replay_of IN (SELECT id FROM temp.prune_ids);
                  DELETE FROM sessions WHERE id IN

@@ -1,0 +1,97 @@
+// Forwarding to the user's own app, in the real window: turned on in Settings (a bad URL is
+// refused beside the field), each verified event reaches a small HTTP server standing in for the
+// app, with its Svix headers as signed; what the app answered shows on the event's row and in its
+// detail; after the app is fixed, "Resend to app" gets its new answer.
+// Screenshots go to docs/screenshots/.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { App, SECRET } from './app.mjs';
+
+let app;
+let yourApp;
+const received = [];
+let answer = { status: 500, body: 'relation "users" does not exist' };
+
+before(async () => {
+  yourApp = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
+    });
+  });
+  await new Promise((resolve) => yourApp.listen(0, '127.0.0.1', resolve));
+  app = await App.start();
+  await app.session.waitFor('[data-testid="tab-events"]', { what: 'the window' });
+});
+after(async () => {
+  await app?.stop();
+  yourApp?.close();
+});
+
+const appUrl = () => `http://localhost:${yourApp.address().port}/api/webhooks/clerk`;
+const row = (id) => `[data-testid="event-row"][data-id="${id}"]`;
+
+async function open(tab) {
+  const [link] = await app.session.find(`[data-testid="tab-${tab}"]`);
+  await link.click();
+}
+
+test('forwarding is turned on in Settings; a URL that is not one is refused beside the field', async () => {
+  await open('settings');
+  const input = await app.session.waitFor('[data-testid="app-url-input"]', { what: 'the Your app card' });
+  const save = (await app.session.find('[data-testid="forward-save"]'))[0];
+  await input.type('localhost:3000/api/webhooks/clerk');
+  await save.click();
+  const error = await app.session.waitFor('[data-testid="field-error"][data-field="forward_url"]', {
+    text: 'http://',
+    what: 'the URL error',
+  });
+  assert.ok(error);
+  assert.equal(app.settings().forward_url, undefined, 'nothing was saved');
+
+  await input.clear();
+  await input.type(appUrl());
+  await (await app.session.find('[data-testid="forward-live"]'))[0].click();
+  await save.click();
+  await app.session.waitFor('[data-testid="forward-state"]', { text: 'forwarding', what: 'forwarding on' });
+  await app.session.waitFor('[data-testid="forwarding"]', { text: `localhost:${yourApp.address().port}`, what: 'the header chip' });
+  const saved = app.settings();
+  assert.equal(saved.forward_url, appUrl());
+  assert.equal(saved.forward_live, true);
+  await app.session.execute(`document.querySelector('[data-testid="forward-settings"]').scrollIntoView({ block: 'center' })`);
+  await app.shot('settings-forward');
+});
+
+test("a verified event reaches the app as signed; the app's failure shows on its row and in its detail", async () => {
+  await open('events');
+  const sent = app.send(['--secret', SECRET, 'user.created']);
+  const id = sent.response.id;
+  await app.session.waitFor(`${row(id)} [data-testid="row-forward"]`, { text: '500', what: "the app's 500 on the row" });
+  const got = received.at(-1);
+  assert.equal(got.headers['svix-id'], sent.svix_id, 'the same message, not a copy');
+  assert.equal(got.headers['x-hooklab-forwarded'], String(id));
+  assert.ok(got.headers['svix-signature'].startsWith('v1,'), 'the signature travels with it');
+  assert.equal(JSON.parse(got.body).type, 'user.created');
+
+  await (await app.session.waitFor(row(id))).click();
+  await app.session.waitFor('[data-testid="forward"]', { text: 'handler failed', what: 'the hint for a 500' });
+  await app.session.waitFor('[data-testid="forward-body"]', { text: 'relation "users" does not exist', what: "the app's answer" });
+  await app.session.execute(`document.querySelector('[data-testid="forward"]').scrollIntoView({ block: 'center' })`);
+  await app.shot('forward');
+
+  // The app is fixed: resend the event to it.
+  answer = { status: 200, body: '{"ok":true}' };
+  const before = received.length;
+  await (await app.session.waitFor('[data-testid="resend-to-app"]')).click();
+  await app.session.waitFor('[data-testid="resend-dialog"] [data-testid="app-url"]', { what: 'the app target, chosen' });
+  await (await app.session.waitFor('[data-testid="resend-go"]')).click();
+  await app.session.waitFor('[data-testid="resend-outcome"]', { text: 'HTTP 200', what: "the app's new answer" });
+  assert.equal(received.length, before + 1, 'the resend reached the app');
+  assert.equal(JSON.parse(received.at(-1).body).type, 'user.created');
+  await app.shot('resend-to-app');
+  await (await app.session.waitFor('[data-testid="resend-dialog"] button', { text: 'Close' })).click();
+});
