@@ -7,6 +7,7 @@ fn main() {
         "get_event",
         "list_users",
         "get_user",
+        "count_users",
         "changes_since",
         "watch_changes",
         "set_pins",

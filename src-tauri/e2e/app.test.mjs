@@ -38,7 +38,15 @@ test('a signed delivery appears verified, and its user appears in Users without 
   await app.shot('events');
   await open('users');
   await app.session.waitFor(`[data-testid="user-row"][data-id="${user}"]`, { what: 'the synced user' });
+  await app.session.waitFor('[data-testid="user-count"]', { text: '1 user', what: 'the count of every user' });
   await app.shot('users');
+  // Its page lists its sessions, with their last activity and expiry.
+  app.send(['--secret', SECRET, 'session.created', '--user-id', user]);
+  await (await app.session.waitFor(`[data-testid="user-row"][data-id="${user}"]`)).click();
+  const sessions = await app.session.waitFor('[data-testid="sessions"] [data-testid="session"]', { text: 'active', what: 'the session' });
+  assert.match(await sessions.text(), /in \d+ (d|h)/, 'its expiry, ahead');
+  await app.shot('user');
+  await open('users');
   await app.session.press('/');
   assert.equal(await app.session.execute('return document.activeElement?.dataset.testid ?? null'), 'user-search', '/ focuses the users search');
   await app.session.execute('document.activeElement.blur()');

@@ -1,7 +1,8 @@
 // Forwarding to the user's own app, in the real window: turned on in Settings (a bad URL is
 // refused beside the field), each verified event reaches a small HTTP server standing in for the
 // app, with its Svix headers as signed; what the app answered shows on the event's row and in its
-// detail; after the app is fixed, "Resend to app" gets its new answer.
+// detail; after the app is fixed, "Resend to app" gets its new answer; a change made with
+// `hooklab config` while Settings is open shows in its fields.
 // Screenshots go to docs/screenshots/.
 
 import { after, before, test } from 'node:test';
@@ -94,4 +95,14 @@ test("a verified event reaches the app as signed; the app's failure shows on its
   assert.equal(JSON.parse(received.at(-1).body).type, 'user.created');
   await app.shot('resend-to-app');
   await (await app.session.waitFor('[data-testid="resend-dialog"] button', { text: 'Close' })).click();
+});
+
+test('turned off with `hooklab config` while Settings is open, the card follows', async () => {
+  await open('settings');
+  await app.session.waitFor('[data-testid="forward-state"]', { text: 'forwarding', what: 'forwarding on' });
+  app.cli(['config', 'set-forward', 'http://localhost:4000/hooks']);
+  await app.session.waitFor('[data-testid="forward-state"]', { text: 'not forwarding: resends only', what: 'forwarding off' });
+  const value = await app.session.execute('return document.querySelector(\'[data-testid="app-url-input"]\').value');
+  assert.equal(value, 'http://localhost:4000/hooks', 'the field shows the URL saved by the CLI');
+  assert.equal(await app.session.execute('return document.querySelector(\'[data-testid="forward-live"]\').checked'), false);
 });

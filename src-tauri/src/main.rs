@@ -50,6 +50,7 @@ fn main() {
             commands::events::set_pins,
             commands::users::list_users,
             commands::users::get_user,
+            commands::users::count_users,
             commands::settings::change_settings,
             commands::resend::replay,
             commands::resend::re_signed_headers,

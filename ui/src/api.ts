@@ -19,6 +19,7 @@ import type {
   TunnelState,
   UserDetail,
   UserPage,
+  UserCounts,
   UserQuery,
 } from './types';
 
@@ -106,6 +107,7 @@ export const listEvents = (filter: EventFilter) => call<EventPage>('list_events'
 export const getEvent = (key: string) => call<EventDetail | null>('get_event', { key });
 export const listUsers = (query: UserQuery) => call<UserPage>('list_users', { query });
 export const getUser = (id: string) => call<UserDetail | null>('get_user', { id });
+export const countUsers = () => call<UserCounts>('count_users');
 export const changesSince = (cursor: number) => call<ChangeBatch>('changes_since', { cursor });
 export const setPins = (ids: number[]) => call<null>('set_pins', { ids });
 export const changeSettings = (change: SettingsChange) =>

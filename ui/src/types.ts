@@ -31,6 +31,7 @@ export type {
   Target,
   TunnelState,
   TunnelStateRow,
+  UserCounts,
   UserDetail,
   UserPage,
   UserQuery,

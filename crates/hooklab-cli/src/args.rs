@@ -164,6 +164,14 @@ pub struct EventsArgs {
             .map(|s| s.to_ascii_lowercase())
     )]
     pub outcome: Option<String>,
+    /// Only this sync outcome, on top of --outcome (e.g. `--outcome verified --sync stale`).
+    #[arg(
+        long,
+        ignore_case = true,
+        value_parser = clap::builder::PossibleValuesParser::new(hooklab_core::store::SYNC_FILTERS)
+            .map(|s| s.to_ascii_lowercase())
+    )]
+    pub sync: Option<String>,
     /// Only events about this user.
     #[arg(long, value_name = "USER_ID")]
     pub user: Option<String>,

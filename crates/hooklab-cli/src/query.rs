@@ -21,6 +21,7 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
     let filter = EventFilter {
         event_type: args.event_type,
         outcome: args.outcome,
+        sync: args.sync,
         user_id: args.user,
         text: args.search,
         source: args.source,

@@ -13,7 +13,8 @@ use common::{
     user_of,
 };
 use hooklab_core::send::SignOptions;
-use hooklab_core::store::EventFilter;
+use hooklab_core::store::{EventFilter, SYNC_FILTERS};
+use hooklab_core::sync::SyncKind;
 use http::HeaderMap;
 
 /// The row ids of the requests [`populate`] sent.
@@ -99,7 +100,7 @@ fn newest_first(mut ids: Vec<i64>) -> Vec<i64> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn list_events_filters_by_type_outcome_user_and_text() {
+async fn list_events_filters_by_type_outcome_sync_user_and_text() {
     let h = Harness::start().await;
     let s = populate(&h).await;
     let by = |f: fn(&mut EventFilter)| {
@@ -134,6 +135,27 @@ async fn list_events_filters_by_type_outcome_user_and_text() {
     assert_eq!(
         ids(&h, by(|f| f.outcome = Some("ignored".into()))).await,
         [s.a_email]
+    );
+    // The app filters verification and sync apart: both must hold. Its sync filter offers
+    // every sync code and nothing else.
+    assert_eq!(SYNC_FILTERS.len(), 6);
+    assert!(
+        SYNC_FILTERS
+            .iter()
+            .all(|c| SyncKind::from_code(c).is_some())
+    );
+    let verified_and = |sync: &str| {
+        let mut f = by(|f| f.outcome = Some("verified".into()));
+        f.sync = Some(sync.to_owned());
+        f
+    };
+    assert_eq!(ids(&h, verified_and("stale")).await, [s.a_created_stale]);
+    assert_eq!(ids(&h, verified_and("not_synced")).await, Vec::<i64>::new());
+    let mut unsynced_failures = by(|f| f.outcome = Some("failed".into()));
+    unsynced_failures.sync = Some("not_synced".into());
+    assert_eq!(
+        ids(&h, unsynced_failures).await,
+        newest_first(vec![s.c_wrong_secret, s.missing_header, s.wrong_path])
     );
     let about_a = EventFilter {
         user_id: Some(s.a.clone()),

@@ -40,6 +40,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
         store::EventPage,
         store::UserRow,
         store::UserPage,
+        store::UserCounts,
         store::UserQuery,
         store::DeliveryAttempt,
         store::RowChange,

@@ -27,6 +27,11 @@ text?: string | null,
  */
 source?: string | null, 
 /**
+ * A sync code (`stale`; `duplicate` also matches redelivered events), on top of
+ * `outcome`: the app filters verification and sync separately.
+ */
+sync?: string | null, 
+/**
  * Only events with an id below this cursor (the previous page's `next_cursor`).
  */
 before?: number | null, 

@@ -23,4 +23,16 @@ created_at: number | null,
 /**
  * Unix ms.
  */
-updated_at: number | null, };
+updated_at: number | null, 
+/**
+ * The Clerk client (browser or device) it lives on.
+ */
+client_id: string | null, 
+/**
+ * Last activity Clerk reported, Unix ms.
+ */
+last_active_at: number | null, 
+/**
+ * When it expires, Unix ms.
+ */
+expire_at: number | null, };

@@ -31,6 +31,7 @@ export type { Target } from './Target';
 export type { TestSend } from './TestSend';
 export type { TunnelState } from './TunnelState';
 export type { TunnelStateRow } from './TunnelStateRow';
+export type { UserCounts } from './UserCounts';
 export type { UserDetail } from './UserDetail';
 export type { UserPage } from './UserPage';
 export type { UserQuery } from './UserQuery';

@@ -405,6 +405,11 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     get_event: (a) => world.getEvent(String(a.key)),
     list_users: (a) => world.listUsers(a.query as UserQuery),
     get_user: (a) => world.getUser(String(a.id)),
+    count_users: () => {
+      const all = [...world.users.values()];
+      const deleted = all.filter((u) => u.deleted_at !== null).length;
+      return { active: all.length - deleted, deleted };
+    },
     changes_since: (a) => world.changesSince(Number(a.cursor)),
     change_settings: (a) => changeSettings(a.change as SettingsChange),
     set_pins: () => null,

@@ -16,7 +16,7 @@ import type {
   Verification,
 } from '../types';
 import { pageOfUsers } from '../stores/users.svelte';
-import { failed } from '../stores/events.svelte';
+import { hasOutcome } from '../stores/events.svelte';
 
 /** Unix ms as the engine words it in sync details: `2026-12-03 06:55:02.123 UTC`. */
 const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', ' UTC');
@@ -279,6 +279,9 @@ export class World {
         status,
         created_at: prev?.created_at ?? body.at,
         updated_at: body.at,
+        client_id: prev?.client_id ?? `client_${sid.slice(5, 17)}`,
+        last_active_at: body.at,
+        expire_at: (prev?.created_at ?? body.at) + 7 * 86_400_000,
       });
       this.record('session', sid);
       const user = uid ? this.users.get(uid) : undefined;
@@ -306,9 +309,8 @@ export class World {
       if (f.event_type && e.event_type !== f.event_type) return false;
       if (f.source && e.source !== f.source) return false;
       if (f.user_id && e.user_id !== f.user_id) return false;
-      const o = f.outcome;
-      if (o && !(e.verification === o || e.sync === o || (o === 'failed' && failed(e)) || (o === 'duplicate' && e.delivery_count > 1)))
-        return false;
+      if (f.outcome && !hasOutcome(e, f.outcome)) return false;
+      if (f.sync && !hasOutcome(e, f.sync)) return false;
       return !text || [e.svix_id, e.event_type, e.user_id, e.path].some((h) => h?.toLowerCase().includes(text));
     };
     // Event ids are positions + 1. Upward pages start just above `after`.

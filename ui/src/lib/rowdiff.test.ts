@@ -53,7 +53,7 @@ describe('rowDiff', () => {
 
   it('says a delete kept a tombstone, and a sign-in recorded a session', () => {
     expect(rowVerdict(change({ user_before: user(), user_after: user({ deleted_at: 5_000 }) }))).toMatch(/tombstone/);
-    const session = { id: 'sess_1', user_id: 'user_1', status: 'active', created_at: 3_000, updated_at: 3_000 };
+    const session = { id: 'sess_1', user_id: 'user_1', status: 'active', created_at: 3_000, updated_at: 3_000, client_id: null, last_active_at: null, expire_at: null };
     const signIn = change({
       user_before: user(),
       user_after: user({ last_sign_in_at: 3_000 }),

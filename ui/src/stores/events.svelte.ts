@@ -25,13 +25,19 @@ export interface EventLoader {
 /** The filters the user sets; empty means no filter. */
 export interface LogFilter {
   type: string;
+  /** A verification code, or `failed`. */
   outcome: string;
+  /** A sync code. */
+  sync: string;
   source: string;
   text: string;
   user: string;
 }
 
-export const NO_FILTER: LogFilter = { type: '', outcome: '', source: '', text: '', user: '' };
+export const NO_FILTER: LogFilter = { type: '', outcome: '', sync: '', source: '', text: '', user: '' };
+
+/** Whether any filter is set. */
+export const isFiltered = (f: LogFilter): boolean => !!(f.type || f.outcome || f.sync || f.source || f.text || f.user);
 
 const byId = (e: EventSummary) => e.id;
 
@@ -41,21 +47,20 @@ export function failed(e: Pick<EventSummary, 'verification' | 'status'>): boolea
   return e.verification !== 'verified' || e.status < 200 || e.status > 299;
 }
 
+/** Whether an event has an outcome code: a verification or sync code, `failed`, or `duplicate`
+ * (which also means redelivered), as the backend's `outcome` and `sync` filters answer. */
+export function hasOutcome(e: EventSummary, o: string): boolean {
+  return e.verification === o || e.sync === o || (o === 'failed' && failed(e)) || (o === 'duplicate' && e.delivery_count > 1);
+}
+
 /** Whether an event passes the filter (what the backend would answer, minus body text: see
  * `EventLog.upsert`). */
 export function matches(e: EventSummary, f: LogFilter): boolean {
   if (f.type && e.event_type !== f.type) return false;
   if (f.source && e.source !== f.source) return false;
   if (f.user && e.user_id !== f.user) return false;
-  if (f.outcome) {
-    const o = f.outcome;
-    const hit =
-      e.verification === o ||
-      e.sync === o ||
-      (o === 'failed' && failed(e)) ||
-      (o === 'duplicate' && e.delivery_count > 1);
-    if (!hit) return false;
-  }
+  if (f.outcome && !hasOutcome(e, f.outcome)) return false;
+  if (f.sync && !hasOutcome(e, f.sync)) return false;
   if (f.text) {
     const needle = f.text.toLowerCase();
     const hay = [e.svix_id, e.event_type, e.user_id, e.path];
@@ -70,6 +75,7 @@ export function backendFilter(f: LogFilter, before: number | null): EventFilter 
   return {
     event_type: orNull(f.type),
     outcome: orNull(f.outcome),
+    sync: orNull(f.sync),
     user_id: orNull(f.user),
     text: orNull(f.text),
     source: orNull(f.source),

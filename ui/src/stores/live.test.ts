@@ -173,7 +173,7 @@ describe('Live.apply: users and sessions', () => {
 
   it('keeps sessions by id', async () => {
     const { live } = await setup([]);
-    const s = { id: 'sess_1', user_id: 'user_a', status: 'active', created_at: 1, updated_at: 1 };
+    const s = { id: 'sess_1', user_id: 'user_a', status: 'active', created_at: 1, updated_at: 1, client_id: null, last_active_at: null, expire_at: null };
     live.apply(batch({ upto: 1, sessions: [s] }));
     live.apply(batch({ upto: 2, sessions: [{ ...s, status: 'ended', updated_at: 2 }] }));
     expect(live.sessionsOf('user_a')).toEqual([{ ...s, status: 'ended', updated_at: 2 }]);
@@ -286,6 +286,15 @@ describe('the failed filter', () => {
     expect(matches(event(1), failed)).toBe(false);
     expect(matches(event(2, { verification: 'signature_mismatch', status: 401 }), failed)).toBe(true);
     expect(matches(event(3, { status: 404, path: '/hooks/old' }), failed)).toBe(true);
+  });
+
+  it('combines with a sync filter: both must hold', () => {
+    const verifiedStale = { ...NO_FILTER, outcome: 'verified', sync: 'stale' };
+    expect(matches(event(1, { sync: 'stale' }), verifiedStale)).toBe(true);
+    expect(matches(event(2), verifiedStale)).toBe(false);
+    expect(matches(event(3, { verification: 'signature_mismatch', sync: 'stale' }), verifiedStale)).toBe(false);
+    const redelivered = { ...NO_FILTER, sync: 'duplicate' };
+    expect(matches(event(4, { delivery_count: 2 }), redelivered)).toBe(true);
   });
 });
 

@@ -182,6 +182,10 @@ pub struct EventFilter {
     /// How it arrived: `local`, `tunnel`, `replay` or `test`.
     #[serde(default)]
     pub source: Option<String>,
+    /// A sync code (`stale`; `duplicate` also matches redelivered events), on top of
+    /// `outcome`: the app filters verification and sync separately.
+    #[serde(default)]
+    pub sync: Option<String>,
     /// Only events with an id below this cursor (the previous page's `next_cursor`).
     pub before: Option<i64>,
     /// Only events with an id above this one (what arrived since a row the viewer has).
@@ -320,6 +324,10 @@ fn select_events(
         "?3 IS NULL AND".to_owned()
     };
     let outcome_sql = outcome_sql(outcome);
+    let sync_sql = match filter.sync.as_deref() {
+        None => "?10 IS NULL".to_owned(),
+        sync => outcome_sql_for(sync, "?10"),
+    };
     let order = if filter.oldest_first { "ASC" } else { "DESC" };
     // The index is read in rowid order between fixed bounds, so FTS5 stops at the page's end.
     let (source, key, words, low, high) = match from {
@@ -344,7 +352,7 @@ fn select_events(
         "SELECT {SUMMARY_COLUMNS} FROM {source} WHERE {matching} {about_user} \
          {key} < ?1 AND {key} > ?8 \
          AND (?2 IS NULL OR event_type = ?2) \
-         AND {outcome_sql} \
+         AND {outcome_sql} AND {sync_sql} \
          AND (?7 IS NULL OR source = ?7) \
          AND (?5 IS NULL OR svix_id LIKE ?5 ESCAPE '\\' OR event_type LIKE ?5 ESCAPE '\\' \
               OR user_id LIKE ?5 ESCAPE '\\' OR path LIKE ?5 ESCAPE '\\' \
@@ -363,6 +371,7 @@ fn select_events(
             filter.source,
             low,
             words,
+            filter.sync,
         ],
         summary_from_row,
     )?
@@ -400,6 +409,9 @@ pub const OUTCOME_FILTERS: [&str; 15] = [
     "not_synced",
 ];
 
+/// The sync codes, last in [`OUTCOME_FILTERS`]: what `EventFilter.sync` takes.
+pub const SYNC_FILTERS: &[&str] = OUTCOME_FILTERS.split_at(FAILURES.len() + 2).1;
+
 /// The SQL for an outcome filter (bound as `?4`). Rare outcomes repeat the WHERE term of a
 /// partial index literally (migration 0006), so SQLite reads only the unusual rows instead of
 /// scanning every event; `verified` and `applied` are most events, so a scan finds them at once.
@@ -423,6 +435,11 @@ fn outcome_sql(outcome: Option<&str>) -> &'static str {
         }
         Some(_) => "(sync <> 'applied' AND sync = ?4)",
     }
+}
+
+/// [`outcome_sql`] for a code bound to another parameter.
+fn outcome_sql_for(outcome: Option<&str>, param: &str) -> String {
+    outcome_sql(outcome).replace("?4", param)
 }
 
 /// Like [`page`], on a vector the caller keeps.

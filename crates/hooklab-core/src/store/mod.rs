@@ -38,8 +38,8 @@ pub use deliveries::DeliveryAttempt;
 pub use downtime::{Downtime, last_downtime};
 pub use errors::StoreError;
 pub use events::{
-    EventDetail, EventFilter, EventPage, EventSummary, OUTCOME_FILTERS, get_event, list_events,
-    replays_of,
+    EventDetail, EventFilter, EventPage, EventSummary, OUTCOME_FILTERS, SYNC_FILTERS, get_event,
+    list_events, replays_of,
 };
 pub use forwards::{FORWARD_BODY_KEPT, Forward};
 pub use identity::APPLICATION_ID;
@@ -53,8 +53,8 @@ pub use tunnel::{
     record_tunnel_state,
 };
 pub use users::{
-    SessionRow, UserDetail, UserPage, UserQuery, UserRow, UserSort, count_users, get_user,
-    list_users,
+    SessionRow, UserCounts, UserDetail, UserPage, UserQuery, UserRow, UserSort, count_users,
+    get_user, list_users,
 };
 
 use crate::alarm::AlarmSink;

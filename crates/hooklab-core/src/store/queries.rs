@@ -35,9 +35,10 @@ impl Store {
         self.read(text_index::unindexed).await
     }
 
-    /// Counts users: (live, deleted).
-    pub async fn user_counts(&self) -> Result<(i64, i64), StoreError> {
-        self.read(users::count_users).await
+    /// How many users are synced: active and deleted.
+    pub async fn user_counts(&self) -> Result<users::UserCounts, StoreError> {
+        let (active, deleted) = self.read(users::count_users).await?;
+        Ok(users::UserCounts { active, deleted })
     }
 
     /// The tunnel's latest `limit` state changes, newest first.

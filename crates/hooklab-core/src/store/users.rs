@@ -58,6 +58,12 @@ pub struct SessionRow {
     pub created_at: Option<i64>,
     /// Unix ms.
     pub updated_at: Option<i64>,
+    /// The Clerk client (browser or device) it lives on.
+    pub client_id: Option<String>,
+    /// Last activity Clerk reported, Unix ms.
+    pub last_active_at: Option<i64>,
+    /// When it expires, Unix ms.
+    pub expire_at: Option<i64>,
 }
 
 /// A user with everything known about it.
@@ -89,7 +95,8 @@ pub(crate) const USER_COLUMNS: &str = "rowid, id, primary_email, primary_phone, 
     emails, public_metadata";
 
 /// The columns `session_from_row` reads, in order.
-pub(crate) const SESSION_COLUMNS: &str = "id, user_id, status, created_at, updated_at";
+pub(crate) const SESSION_COLUMNS: &str =
+    "id, user_id, status, created_at, updated_at, client_id, last_active_at, expire_at";
 
 pub(crate) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
     Ok(SessionRow {
@@ -98,6 +105,9 @@ pub(crate) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
         status: r.get(2)?,
         created_at: r.get(3)?,
         updated_at: r.get(4)?,
+        client_id: r.get(5)?,
+        last_active_at: r.get(6)?,
+        expire_at: r.get(7)?,
     })
 }
 
@@ -314,6 +324,16 @@ fn few_hold(conn: &Connection, trigrams: &str) -> rusqlite::Result<Option<(Strin
 }
 
 /// Counts users: (live, deleted).
+/// How many users are synced: active, and deleted (tombstones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UserCounts {
+    /// Users not deleted.
+    pub active: i64,
+    /// Users Clerk deleted (kept as tombstones).
+    pub deleted: i64,
+}
+
 pub fn count_users(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
     conn.query_row(
         "SELECT count(*) FILTER (WHERE deleted_at IS NULL), \

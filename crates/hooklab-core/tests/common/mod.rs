@@ -374,7 +374,8 @@ impl Harness {
     /// (live, deleted) user counts.
     pub async fn user_counts(&self) -> (i64, i64) {
         let query = self.engine.store().user_counts();
-        within("count_users", query).await.expect("count_users")
+        let counts = within("count_users", query).await.expect("count_users");
+        (counts.active, counts.deleted)
     }
 
     /// Checks that the request the receiver answered with `reply` was stored with that status
