@@ -25,13 +25,14 @@ export function freePort() {
 }
 
 export class App {
-  /** `db`: an existing database to open (default: a new one in the temporary directory). */
-  static async start({ secrets = [SECRET], db } = {}) {
+  /** `db`: an existing database to open (default: a new one in the temporary directory);
+   * `port`: the port saved in the settings (default: a free one). */
+  static async start({ secrets = [SECRET], db, port } = {}) {
     const app = new App();
     app.dir = mkdtempSync(join(tmpdir(), 'hooklab-e2e-'));
     app.db = db ?? join(app.dir, 'hooklab.db');
     app.config = join(app.dir, 'settings.json');
-    app.port = await freePort();
+    app.port = port ?? (await freePort());
     app.url = `http://127.0.0.1:${app.port}/api/webhooks/clerk`;
     writeFileSync(app.config, JSON.stringify({ secrets, port: app.port }), { mode: 0o600 });
     const driverPort = await freePort();

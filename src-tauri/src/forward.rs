@@ -1,7 +1,7 @@
 //! Streams what the webview shows live: change-feed batches (a few per second at most, never
 //! one message per webhook) through the window's channel, tunnel states, status changes and
-//! alarms as Tauri events; and probes each new public URL once, so the header can say it
-//! really works.
+//! alarms as Tauri events; and probes each new public URL once (keeping the latest result),
+//! so the header can say it really works.
 
 use std::sync::Mutex;
 
@@ -34,6 +34,22 @@ impl ChangeSink {
     fn send(&self, batch: ChangeBatch) -> tauri::Result<()> {
         let channel = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
         channel.map_or(Ok(()), |c| c.send(batch))
+    }
+}
+
+/// The latest probe of the public URL (the automatic one or "Test public URL"), so a window that
+/// opens or reloads afterwards still shows it.
+#[derive(Default)]
+pub struct LastProbe(Mutex<Option<ProbeResult>>);
+
+impl LastProbe {
+    /// The latest result, if any.
+    pub fn get(&self) -> Option<ProbeResult> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set(&self, result: &ProbeResult) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(result.clone());
     }
 }
 
@@ -77,21 +93,27 @@ async fn forward_tunnel(app: AppHandle, runtime: Runtime) {
             probed = Some(webhook_url.clone());
             let (app, runtime, client) = (app.clone(), runtime.clone(), client.clone());
             tauri::async_runtime::spawn(async move {
-                let result = probe_public_url(&runtime, &client).await;
+                let result = probe_public_url(&app, &runtime, &client).await;
                 let _ = app.emit("probe", &result);
             });
         }
     }
 }
 
-/// Probes the public webhook URL, if the tunnel is online.
-pub async fn probe_public_url(runtime: &Runtime, client: &HttpClient) -> ProbeResult {
-    match runtime.tunnel_state() {
+/// Probes the public webhook URL, if the tunnel is online, and keeps the result.
+pub async fn probe_public_url(
+    app: &AppHandle,
+    runtime: &Runtime,
+    client: &HttpClient,
+) -> ProbeResult {
+    let result = match runtime.tunnel_state() {
         TunnelState::Online { webhook_url, .. } => {
             probe(runtime.engine(), client, &webhook_url).await
         }
         _ => ProbeResult::no_public_url(),
-    }
+    };
+    app.state::<LastProbe>().set(&result);
+    result
 }
 
 async fn forward_status(app: AppHandle, runtime: Runtime) {

@@ -15,26 +15,13 @@ pub struct AppState {
 }
 
 /// Starts the runtime. If the saved port is taken (a `hooklab serve` is running, say), the
-/// app still opens, on a free port, and says so in the log and the header's local URL.
+/// app still opens, on a free port, and says so in the log and in a banner.
 pub async fn start() -> Result<AppState, RuntimeError> {
-    let options = || {
-        let mut options = RuntimeOptions::new(default_db_path(), default_settings_path());
-        options.overrides = Overrides::from_process_env();
-        options.tunnel = TunnelMode::WhenConfigured;
-        options
-    };
-    let runtime = match Runtime::start(options()).await {
-        Err(RuntimeError::PortInUse { port }) => {
-            tracing::warn!(
-                port,
-                "the saved port is in use; receiving on a free port instead"
-            );
-            let mut fallback = options();
-            fallback.overrides.port = Some(0);
-            Runtime::start(fallback).await?
-        }
-        other => other?,
-    };
+    let mut options = RuntimeOptions::new(default_db_path(), default_settings_path());
+    options.overrides = Overrides::from_process_env();
+    options.tunnel = TunnelMode::WhenConfigured;
+    options.free_port_if_taken = true;
+    let runtime = Runtime::start(options).await?;
     tracing::info!(url = %runtime.status().local_url, "Hooklab is receiving");
     Ok(AppState {
         runtime,

@@ -34,6 +34,7 @@ fn main() {
         .setup(|app| {
             let state = tauri::async_runtime::block_on(launch::start())?;
             app.manage(forward::ChangeSink::default());
+            app.manage(forward::LastProbe::default());
             forward::spawn(app.handle().clone(), state.runtime.clone());
             if let Some(window) = app.get_webview_window("main") {
                 rendering::adapt(&window);

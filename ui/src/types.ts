@@ -1,6 +1,6 @@
 // Wire types: the shapes generated from Rust (ts-rs, ./bindings) re-exported, plus the few command
 // answers that are shell structs without bindings; every other module imports wire types from here.
-import type { Downtime, RuntimeStatus, TunnelState } from './bindings';
+import type { Downtime, ProbeResult, RuntimeStatus, TunnelState } from './bindings';
 
 export type {
   Alarm,
@@ -47,6 +47,8 @@ export interface StatusReply {
   cursor: number;
   /** While online: the stretch without a public URL before the tunnel came back. */
   downtime: Downtime | null;
+  /** The latest probe of the public URL, automatic or asked for. */
+  probe: ProbeResult | null;
 }
 
 /** One entry of list_fixtures. */

@@ -1,6 +1,7 @@
 //! The runtime `hooklab serve` and the desktop app share: settings saved by anyone apply to the
 //! running receiver (secrets, path, port, ngrok authtoken), a refused change leaves everything
-//! running as it was, and the tunnel's public URL is remembered in the settings file.
+//! running as it was, the tunnel's public URL is remembered in the settings file, and a saved
+//! port taken at start falls back to a free one until it is saved again.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
 
@@ -352,4 +353,61 @@ async fn an_authtoken_added_in_settings_opens_the_tunnel_and_its_url_is_remember
     tokio::time::timeout(WAIT, s.runtime.shutdown())
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_saved_port_taken_at_start_falls_back_to_a_free_one_and_saving_it_again_retries_it() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let file = Settings {
+        secrets: vec![SECRET.to_owned()],
+        port: Some(port),
+        ..Settings::default()
+    };
+    let s = Setup::start(file, |o| {
+        o.overrides.port = None;
+        o.free_port_if_taken = true;
+    })
+    .await;
+    let status = s.runtime.status();
+    assert_eq!(
+        status.port_taken,
+        Some(port),
+        "the status says why the URL changed"
+    );
+    assert_ne!(status.port, port);
+    assert!(status.local_url.contains(&format!(":{}/", status.port)));
+
+    // Another setting saved meanwhile does not fail on the taken port.
+    s.runtime
+        .change_settings(SettingsChange::SetWebhookPath {
+            path: "/hooks/clerk".into(),
+        })
+        .await
+        .expect("a path change applies while the port is still taken");
+    // Still taken: saving the port again is refused and changes nothing.
+    let refused = s
+        .runtime
+        .change_settings(SettingsChange::SetPort { port })
+        .await
+        .expect_err("the port is still in use");
+    assert_eq!(refused.code(), "port_in_use");
+    drop(taken);
+    let status = s
+        .runtime
+        .change_settings(SettingsChange::SetPort { port })
+        .await
+        .expect("the freed port is bound");
+    assert_eq!((status.port, status.port_taken), (port, None));
+    let reply = s
+        .client
+        .post(
+            &status.local_url,
+            &http::HeaderMap::new(),
+            bytes::Bytes::from_static(b"{}"),
+        )
+        .await
+        .expect("the receiver answers on the saved port");
+    assert_eq!(reply.status, 400, "unsigned, but received: {}", reply.body);
+    s.runtime.shutdown().await;
 }

@@ -5,9 +5,10 @@ use hooklab_core::runtime::RuntimeStatus;
 use hooklab_core::store::Downtime;
 use hooklab_core::tunnel::TunnelState;
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::error::CommandResult;
+use crate::forward::LastProbe;
 use crate::launch::AppState;
 
 /// Everything the header shows, and the change number to follow from.
@@ -18,11 +19,16 @@ pub struct AppStatus {
     cursor: i64,
     /// While online: the stretch without a public URL that ended when the tunnel came back.
     downtime: Option<Downtime>,
+    /// The latest probe of the public URL, automatic or asked for.
+    probe: Option<ProbeResult>,
 }
 
 /// The runtime's status, the tunnel state and the latest change number.
 #[tauri::command]
-pub async fn get_status(state: State<'_, AppState>) -> CommandResult<AppStatus> {
+pub async fn get_status(
+    state: State<'_, AppState>,
+    last_probe: State<'_, LastProbe>,
+) -> CommandResult<AppStatus> {
     let store = state.runtime.engine().store();
     let cursor = store.latest_change().await?;
     let tunnel = state.runtime.tunnel_state();
@@ -35,13 +41,17 @@ pub async fn get_status(state: State<'_, AppState>) -> CommandResult<AppStatus> 
         tunnel,
         cursor,
         downtime,
+        probe: last_probe.get(),
     })
 }
 
 /// Sends a signed probe through the public URL and says how far it got.
 #[tauri::command]
-pub async fn test_public_url(state: State<'_, AppState>) -> CommandResult<ProbeResult> {
-    Ok(crate::forward::probe_public_url(&state.runtime, &state.client).await)
+pub async fn test_public_url(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> CommandResult<ProbeResult> {
+    Ok(crate::forward::probe_public_url(&app, &state.runtime, &state.client).await)
 }
 
 /// Reconnects the tunnel with the current settings.

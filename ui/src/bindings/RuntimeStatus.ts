@@ -16,6 +16,11 @@ local_url: string,
  */
 port: number, 
 /**
+ * The port the settings ask for, when it was in use at start and the receiver listens on
+ * a free one instead (the local URL changed).
+ */
+port_taken: number | null, 
+/**
  * The webhook route.
  */
 webhook_path: string, 

@@ -61,6 +61,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
   const status = (): RuntimeStatus => ({
     local_url: `http://127.0.0.1:${world.port}${world.webhookPath}`,
     port: world.port,
+    port_taken: null,
     webhook_path: world.webhookPath,
     secrets: world.secrets.map((s, i) => ({ masked: maskSecret(s), role: i === 0 ? 'current' : 'previous', origin: 'settings' })),
     secrets_overridden_by: overridden,
@@ -400,6 +401,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
         tunnel.state === 'online' && params.get('downtime')
           ? { from: Date.now() - 2.4 * 3_600_000, to: Date.now() - 5_000, url_changed: false }
           : null,
+      probe: null,
     }),
     list_events: (a) => world.listEvents(a.filter as EventFilter),
     get_event: (a) => world.getEvent(String(a.key)),

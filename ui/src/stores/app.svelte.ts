@@ -95,6 +95,8 @@ export async function start(): Promise<void> {
     live.setTunnel(status.tunnel);
     live.cursor = status.cursor;
     runtime.downtime = status.downtime;
+    // A probe made before this window (re)loaded; one that arrived meanwhile is newer.
+    probe.result ??= status.probe;
   } catch (e) {
     runtime.error = api.asErrorBody(e).message;
   }

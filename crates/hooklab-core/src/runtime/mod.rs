@@ -60,6 +60,9 @@ pub struct RuntimeOptions {
     pub tunnel_template: TunnelConfig,
     /// How often the settings file is checked.
     pub settings_poll: Duration,
+    /// When the port asked for is in use at start, listen on a free one instead of failing (the
+    /// desktop app: it opens anyway and says so); a port saved later is bound as usual.
+    pub free_port_if_taken: bool,
 }
 
 impl RuntimeOptions {
@@ -72,6 +75,7 @@ impl RuntimeOptions {
             tunnel: TunnelMode::Off,
             tunnel_template: TunnelConfig::new(None),
             settings_poll: SETTINGS_POLL,
+            free_port_if_taken: false,
         }
     }
 }
@@ -140,7 +144,17 @@ impl Runtime {
         let stop = watch::channel(false).0;
         let forwarder =
             Forwarder::start(engine.clone(), effective.forward.clone(), stop.subscribe()).await;
-        let listener = match Listener::bind(&engine, effective.port).await {
+        let bound = match Listener::bind(&engine, effective.port).await {
+            Err(RuntimeError::PortInUse { port }) if options.free_port_if_taken => {
+                tracing::warn!(
+                    port,
+                    "the saved port is in use; receiving on a free port instead"
+                );
+                Listener::bind(&engine, 0).await
+            }
+            other => other,
+        };
+        let listener = match bound {
             Ok(listener) => listener,
             Err(e) => {
                 engine.close().await;
@@ -151,6 +165,7 @@ impl Runtime {
         let port_wanted = effective.port;
         let status = RuntimeStatus::new(StatusParts {
             port: listener.addr().port(),
+            port_wanted,
             effective: &effective,
             settings: &settings,
             overrides: &options.overrides,
@@ -224,7 +239,9 @@ impl Runtime {
         // Start from the file as it is now, so edits made elsewhere are kept.
         let mut next = settings::load(&path).unwrap_or_else(|_| live.settings.clone());
         change.apply_to(&mut next)?;
-        self.apply(&mut live, next.clone()).await?;
+        // Saving the port again retries it, after a start that found it taken.
+        let retry_port = matches!(change, SettingsChange::SetPort { .. });
+        self.apply(&mut live, next.clone(), retry_port).await?;
         save_settings(path, next.clone()).await?;
         live.file_seen = Some(next);
         live.problem = None;
@@ -242,7 +259,7 @@ impl Runtime {
             Ok(Ok(file)) if live.file_seen.as_ref() == Some(&file) => return false,
             Ok(Ok(file)) => {
                 live.file_seen = Some(file.clone());
-                self.apply(&mut live, file).await
+                self.apply(&mut live, file, false).await
             }
             Ok(Err(e)) => Err(RuntimeError::Settings(e)),
             Err(_) => return false,
@@ -304,12 +321,20 @@ impl Runtime {
     }
 
     /// Applies `next` to the running parts. The one step that can fail (binding a new port)
-    /// runs first, so a failure leaves everything as it was.
-    async fn apply(&self, live: &mut Live, next: Settings) -> Result<(), RuntimeError> {
+    /// runs first, so a failure leaves everything as it was. `retry_port` binds the wanted port
+    /// even when it did not change (it was taken at start).
+    async fn apply(
+        &self,
+        live: &mut Live,
+        next: Settings,
+        retry_port: bool,
+    ) -> Result<(), RuntimeError> {
         let effective = Effective::resolve(&next, &self.inner.options.overrides)?;
         check_file(&next)?;
         let engine = &self.inner.engine;
-        if effective.port != live.port_wanted {
+        let bound = live.listener.as_ref().map(|l| l.addr().port());
+        let elsewhere = effective.port != 0 && bound != Some(effective.port);
+        if effective.port != live.port_wanted || (retry_port && elsewhere) {
             let new = Listener::bind(engine, effective.port).await?;
             tracing::info!(port = new.addr().port(), "the receiver moved to a new port");
             if let Some(old) = live.listener.replace(new) {
@@ -370,6 +395,7 @@ impl Runtime {
             .status
             .send_replace(RuntimeStatus::new(StatusParts {
                 port,
+                port_wanted: live.port_wanted,
                 effective: &live.effective,
                 settings: &live.settings,
                 overrides: &o.overrides,

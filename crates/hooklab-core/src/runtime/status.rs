@@ -30,6 +30,9 @@ pub struct RuntimeStatus {
     pub local_url: String,
     /// The port actually listened on.
     pub port: u16,
+    /// The port the settings ask for, when it was in use at start and the receiver listens on
+    /// a free one instead (the local URL changed).
+    pub port_taken: Option<u16>,
     /// The webhook route.
     pub webhook_path: String,
     /// The secrets in use, current first.
@@ -64,6 +67,7 @@ pub struct RuntimeStatus {
 
 pub(crate) struct StatusParts<'a> {
     pub port: u16,
+    pub port_wanted: u16,
     pub effective: &'a Effective,
     pub settings: &'a Settings,
     pub overrides: &'a Overrides,
@@ -89,6 +93,7 @@ impl RuntimeStatus {
         Self {
             local_url: format!("http://127.0.0.1:{}{}", p.port, p.effective.webhook_path),
             port: p.port,
+            port_taken: (p.port_wanted != 0 && p.port_wanted != p.port).then_some(p.port_wanted),
             webhook_path: p.effective.webhook_path.clone(),
             secrets,
             secrets_overridden_by: p.overrides.secrets_overridden_by(),
