@@ -5,6 +5,7 @@ fn main() {
         "get_status",
         "list_events",
         "get_event",
+        "list_event_types",
         "list_users",
         "get_user",
         "count_users",

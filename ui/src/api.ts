@@ -105,6 +105,7 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
 export const getStatus = () => call<StatusReply>('get_status');
 export const listEvents = (filter: EventFilter) => call<EventPage>('list_events', { filter });
 export const getEvent = (key: string) => call<EventDetail | null>('get_event', { key });
+export const listEventTypes = () => call<string[]>('list_event_types');
 export const listUsers = (query: UserQuery) => call<UserPage>('list_users', { query });
 export const getUser = (id: string) => call<UserDetail | null>('get_user', { id });
 export const countUsers = () => call<UserCounts>('count_users');

@@ -1,6 +1,5 @@
-// Wire types: the shapes generated from Rust (ts-rs, ./bindings) re-exported, plus the few command
-// answers that are shell structs without bindings; every other module imports wire types from here.
-import type { Downtime, ProbeResult, RuntimeStatus, TunnelState } from './bindings';
+// Wire types: the shapes generated from Rust (ts-rs, ./bindings) re-exported; every other module
+// imports wire types from here.
 
 export type {
   Alarm,
@@ -8,11 +7,12 @@ export type {
   DeliveryAttempt,
   Downtime,
   ErrorBody,
-  Forward,
   EventDetail,
   EventFilter,
   EventPage,
   EventSummary,
+  Fixture,
+  Forward,
   HttpReply,
   ProbeResult,
   ProbeStage,
@@ -23,10 +23,12 @@ export type {
   RuntimeStatus,
   SecretInfo,
   SecretOrigin,
+  SendTarget,
   SessionRow,
   SettingsChange,
   Signing,
   Source,
+  StatusReply,
   SyncKind,
   Target,
   TunnelState,
@@ -40,25 +42,5 @@ export type {
   Verification,
 } from './bindings';
 
-/** get_status's answer. */
-export interface StatusReply {
-  runtime: RuntimeStatus;
-  tunnel: TunnelState;
-  cursor: number;
-  /** While online: the stretch without a public URL before the tunnel came back. */
-  downtime: Downtime | null;
-  /** The latest probe of the public URL, automatic or asked for. */
-  probe: ProbeResult | null;
-}
-
-/** One entry of list_fixtures. */
-export interface Fixture {
-  name: string;
-  about: string;
-  json: string;
-}
-
 /** send_test_event's answer (generated from the Rust type). */
 export type { TestSend as TestSendReply } from './bindings';
-
-export type SendTarget = 'local' | 'public';

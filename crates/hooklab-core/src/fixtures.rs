@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 use crate::ids::new_id;
 
 /// One embedded fixture.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Fixture {
     /// The file name without `.json`, e.g. `user.created.phone-only`.
     pub name: &'static str,

@@ -14,6 +14,17 @@ use crate::send::{SignOptions, sign};
 use crate::store::{EventSummary, StoreError};
 use crate::text::printable;
 
+/// Where the app sends a test event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum SendTarget {
+    /// The loopback listener.
+    Local,
+    /// The tunnel's public URL (a full round trip through ngrok).
+    Public,
+}
+
 /// What a test send did.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

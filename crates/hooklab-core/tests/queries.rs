@@ -479,3 +479,29 @@ async fn failed_lists_every_answer_clerk_would_show_as_failed() {
         newest_first(vec![ok.id(), lost.id()])
     );
 }
+
+/// The type filter lists every type verified events have had, however old, and none that only
+/// unverified requests claimed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_types_lists_verified_types_only() {
+    let h = Harness::start().await;
+    h.deliver(&signed(fixture("user.created", None, now_ms()).body))
+        .await;
+    let claimed = signed_with(
+        fixture("organization.created", None, now_ms()).body,
+        OTHER_SECRET,
+        SignOptions::default(),
+    );
+    assert_eq!(h.deliver(&claimed).await.status, 401);
+    h.deliver(&signed(fixture("session.created", None, now_ms()).body))
+        .await;
+    let mut types = Vec::new();
+    for _ in 0..200 {
+        types = h.engine.store().event_types().await.unwrap();
+        if types.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(types, ["session.created", "user.created"]);
+}

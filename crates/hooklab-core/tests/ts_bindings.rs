@@ -17,8 +17,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use hooklab_core::{
-    alarm, bus, capture, client, error_body, probe, replay, runtime, secret, settings, store, sync,
-    test_event, tunnel, verify,
+    alarm, bus, capture, client, error_body, fixtures, probe, replay, runtime, secret, settings,
+    store, sync, test_event, tunnel, verify,
 };
 use ts_rs::{Config, TS};
 
@@ -59,6 +59,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
         secret::SecretOrigin,
         tunnel::TunnelState,
         runtime::RuntimeStatus,
+        runtime::StatusReply,
         runtime::SecretInfo,
         error_body::ErrorBody,
         settings::SettingsChange,
@@ -67,6 +68,8 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
         replay::Target,
         replay::ReplayOutcome,
         test_event::TestSend,
+        test_event::SendTarget,
+        fixtures::Fixture,
         probe::ProbeResult,
         client::HttpReply,
         alarm::Alarm,

@@ -1,5 +1,5 @@
-//! The event log: pages of events, one event in full, and the change feed (live, and from a
-//! cursor).
+//! The event log: pages of events, one event in full, the types to filter by, and the change
+//! feed (live, and from a cursor).
 
 use hooklab_core::store::{
     ChangeBatch, EventDetail, EventFilter, EventPage, MAX_CHANGES_PER_BATCH,
@@ -27,6 +27,12 @@ pub async fn get_event(
     key: String,
 ) -> CommandResult<Option<EventDetail>> {
     Ok(state.runtime.engine().store().event(key).await?)
+}
+
+/// Every event type verified events have had, for the type filter.
+#[tauri::command]
+pub async fn list_event_types(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
+    Ok(state.runtime.engine().store().event_types().await?)
 }
 
 /// The pinned events (the retention policy keeps them); replaces the previous set.

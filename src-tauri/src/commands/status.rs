@@ -1,34 +1,20 @@
 //! The header's data: the runtime, the tunnel, and where the change feed stands.
 
 use hooklab_core::probe::ProbeResult;
-use hooklab_core::runtime::RuntimeStatus;
-use hooklab_core::store::Downtime;
+use hooklab_core::runtime::StatusReply;
 use hooklab_core::tunnel::TunnelState;
-use serde::Serialize;
 use tauri::{AppHandle, State};
 
 use crate::error::CommandResult;
 use crate::forward::LastProbe;
 use crate::launch::AppState;
 
-/// Everything the header shows, and the change number to follow from.
-#[derive(Debug, Serialize)]
-pub struct AppStatus {
-    runtime: RuntimeStatus,
-    tunnel: TunnelState,
-    cursor: i64,
-    /// While online: the stretch without a public URL that ended when the tunnel came back.
-    downtime: Option<Downtime>,
-    /// The latest probe of the public URL, automatic or asked for.
-    probe: Option<ProbeResult>,
-}
-
 /// The runtime's status, the tunnel state and the latest change number.
 #[tauri::command]
 pub async fn get_status(
     state: State<'_, AppState>,
     last_probe: State<'_, LastProbe>,
-) -> CommandResult<AppStatus> {
+) -> CommandResult<StatusReply> {
     let store = state.runtime.engine().store();
     let cursor = store.latest_change().await?;
     let tunnel = state.runtime.tunnel_state();
@@ -36,7 +22,7 @@ pub async fn get_status(
         TunnelState::Online { .. } => store.last_downtime().await?,
         _ => None,
     };
-    Ok(AppStatus {
+    Ok(StatusReply {
         runtime: state.runtime.status(),
         tunnel,
         cursor,

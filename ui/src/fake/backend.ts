@@ -405,6 +405,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     }),
     list_events: (a) => world.listEvents(a.filter as EventFilter),
     get_event: (a) => world.getEvent(String(a.key)),
+    list_event_types: () => world.eventTypes(),
     list_users: (a) => world.listUsers(a.query as UserQuery),
     get_user: (a) => world.getUser(String(a.id)),
     count_users: () => {

@@ -301,6 +301,13 @@ export class World {
     return { kind: 'ignored', detail: `captured, not synced: Hooklab syncs user.* and session.* events, not ${type}` };
   }
 
+  /** Every type verified events have had, sorted (the backend's `event_types`). */
+  eventTypes(): string[] {
+    const types = new Set<string>();
+    for (const e of this.events) if (e.s.verification === 'verified' && e.s.event_type) types.add(e.s.event_type);
+    return [...types].sort();
+  }
+
   listEvents(f: EventFilter): EventPage {
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
     const items: EventSummary[] = [];

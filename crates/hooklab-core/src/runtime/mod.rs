@@ -17,7 +17,7 @@ use tokio::sync::{Mutex, watch};
 
 pub use effective::Overrides;
 pub use errors::RuntimeError;
-pub use status::{RuntimeStatus, SecretInfo};
+pub use status::{RuntimeStatus, SecretInfo, StatusReply};
 
 use crate::bus::BusEvent;
 use crate::engine::{Engine, EngineConfig};

@@ -4,9 +4,12 @@
 use serde::Serialize;
 
 use crate::error_body::ErrorBody;
+use crate::probe::ProbeResult;
 use crate::secret::{Secret, SecretOrigin, mask};
 use crate::settings::Settings;
+use crate::store::Downtime;
 use crate::store::Retention;
+use crate::tunnel::TunnelState;
 
 use super::effective::{Effective, Overrides};
 
@@ -63,6 +66,23 @@ pub struct RuntimeStatus {
     pub settings_path: String,
     /// Why the settings file's latest contents are not in effect, if they are not.
     pub settings_problem: Option<ErrorBody>,
+}
+
+/// Everything the app's header shows at once (`get_status`), and the change number to follow
+/// the feed from.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StatusReply {
+    /// The runtime.
+    pub runtime: RuntimeStatus,
+    /// The tunnel.
+    pub tunnel: TunnelState,
+    /// The latest change-feed number.
+    pub cursor: i64,
+    /// While online: the stretch without a public URL that ended when the tunnel came back.
+    pub downtime: Option<Downtime>,
+    /// The latest probe of the public URL, automatic or asked for.
+    pub probe: Option<ProbeResult>,
 }
 
 pub(crate) struct StatusParts<'a> {

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_event_text.sql"),
     include_str!("../../migrations/0008_user_text.sql"),
     include_str!("../../migrations/0009_forwards.sql"),
+    include_str!("../../migrations/0010_event_types.sql"),
 ];
 
 /// The schema version this build writes.

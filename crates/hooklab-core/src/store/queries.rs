@@ -88,4 +88,9 @@ impl Store {
         self.read(|c| c.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0)))
             .await
     }
+
+    /// Every event type verified events have had (as far as the index pass has read), sorted.
+    pub async fn event_types(&self) -> Result<Vec<String>, StoreError> {
+        self.read(text_index::event_types).await
+    }
 }

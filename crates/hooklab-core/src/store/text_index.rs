@@ -43,6 +43,30 @@ pub(crate) fn index_slice(conn: &Connection) -> rusqlite::Result<usize> {
     })
 }
 
+/// Events read per slice of the types list (two small columns each, no text to index).
+const TYPES_SLICE: i64 = 512;
+
+/// Adds the types of the next slice of verified events to `event_types`; returns how many
+/// events it covered (0: caught up).
+pub(crate) fn types_slice(conn: &Connection) -> rusqlite::Result<usize> {
+    slice_of(conn, "event_types", TYPES_SLICE, |upto, to| {
+        conn.execute(
+            "INSERT OR IGNORE INTO event_types (event_type) SELECT DISTINCT event_type \
+             FROM events WHERE id > ?1 AND id <= ?2 AND verification = 'verified' \
+             AND event_type IS NOT NULL",
+            params![upto, to],
+        )
+        .map(|_| ())
+    })
+}
+
+/// Every event type verified events have had, sorted.
+pub fn event_types(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached("SELECT event_type FROM event_types ORDER BY event_type")?
+        .query_map([], |r| r.get(0))?
+        .collect()
+}
+
 /// One slice of an index kept up to an event id (`index_state.upto` for `name`), in one
 /// transaction: `index(upto, to)` over the next `size` events past the mark, then the mark
 /// moves to `to`. Returns how many events the slice covered (0: caught up).
@@ -140,7 +164,8 @@ impl TextPass {
     pub(crate) fn run(&mut self, conn: &Connection) {
         self.last_slice = Instant::now();
         let done = index_slice(conn)
-            .and_then(|events| super::user_text::index_slice(conn).map(|users| events + users));
+            .and_then(|events| super::user_text::index_slice(conn).map(|users| events + users))
+            .and_then(|both| types_slice(conn).map(|types| both + types));
         match done {
             Ok(0) => self.behind = false,
             Ok(_) => {}
