@@ -38,6 +38,7 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
     if page.items.is_empty() {
         let filtered = filter.event_type.is_some()
             || filter.outcome.is_some()
+            || filter.sync.is_some()
             || filter.user_id.is_some()
             || filter.text.is_some()
             || filter.source.is_some()
@@ -49,8 +50,20 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
         }
         return Ok(());
     }
-    let rows: Vec<Vec<String>> = page.items.iter().map(event_line).collect();
-    print_table(&EVENT_HEADER, &rows);
+    let mut rows: Vec<Vec<String>> = page.items.iter().map(event_line).collect();
+    let mut header = EVENT_HEADER.to_vec();
+    // What the user's app answered, once any event on the page was forwarded.
+    if page.items.iter().any(|e| e.forwarded.is_some()) {
+        header.push("app");
+        for (row, e) in rows.iter_mut().zip(&page.items) {
+            row.push(match e.forwarded {
+                Some(0) => "no answer".to_owned(),
+                Some(status) => status.to_string(),
+                None => "-".to_owned(),
+            });
+        }
+    }
+    print_table(&header, &rows);
     if let Some(cursor) = page.next_cursor {
         say!("… more: --before {cursor}");
     }
@@ -318,8 +331,20 @@ fn no_user_row(ctx: &Context, page: &EventPage, id: &str) -> Result<(), CliError
         page.items.len(),
         if page.next_cursor.is_some() { "+" } else { "" }
     );
-    let rows: Vec<Vec<String>> = page.items.iter().map(event_line).collect();
-    print_table(&EVENT_HEADER, &rows);
+    let mut rows: Vec<Vec<String>> = page.items.iter().map(event_line).collect();
+    let mut header = EVENT_HEADER.to_vec();
+    // What the user's app answered, once any event on the page was forwarded.
+    if page.items.iter().any(|e| e.forwarded.is_some()) {
+        header.push("app");
+        for (row, e) in rows.iter_mut().zip(&page.items) {
+            row.push(match e.forwarded {
+                Some(0) => "no answer".to_owned(),
+                Some(status) => status.to_string(),
+                None => "-".to_owned(),
+            });
+        }
+    }
+    print_table(&header, &rows);
     say!(
         "Fix what their hint says (`hooklab event N`), often the secret (`hooklab config \
          set-secret`), then re-run one: `hooklab replay N`."

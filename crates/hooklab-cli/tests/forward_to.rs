@@ -70,6 +70,19 @@ fn serve_forwards_each_verified_event_and_prints_the_apps_answer() {
     let text = String::from_utf8_lossy(&shown.stdout);
     assert!(text.contains(&format!("your app      {app_url}")), "{text}");
     assert!(text.contains("answered: queued"), "{text}");
+    let listed = sandbox.run(&["events"]);
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    let header = listed.lines().next().unwrap_or_default();
+    assert!(header.trim_end().ends_with("app"), "{listed}");
+    assert!(
+        listed
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .trim_end()
+            .ends_with("202"),
+        "{listed}"
+    );
 
     // Hooklab's own URL would send every event back to it.
     drop(server);
