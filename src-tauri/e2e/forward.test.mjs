@@ -95,6 +95,8 @@ test("a verified event reaches the app as signed; the app's failure shows on its
   assert.equal(JSON.parse(received.at(-1).body).type, 'user.created');
   await app.shot('resend-to-app');
   await (await app.session.waitFor('[data-testid="resend-dialog"] button', { text: 'Close' })).click();
+  await app.session.waitFor(`${row(id)} [data-testid="row-forward"]`, { text: '200', what: "the row shows the app's new answer" });
+  await app.session.waitFor('[data-testid="forward"]', { text: 'answered in', what: 'the detail, updated' });
 });
 
 test('turned off with `hooklab config` while Settings is open, the card follows', async () => {

@@ -13,8 +13,9 @@ use tokio::sync::watch;
 
 use crate::bus::BusEvent;
 use crate::capture::now_ms;
-use crate::client::HttpClient;
+use crate::client::{HttpClient, HttpReply};
 use crate::engine::Engine;
+use crate::probe::PROBE_TYPE;
 use crate::replay::{body_not_kept, headers_to_post};
 use crate::store::{EventFilter, EventSummary, FORWARD_BODY_KEPT, Forward};
 
@@ -27,6 +28,9 @@ const IN_FLIGHT: usize = 8;
 
 /// Events read from the store per pass.
 const PER_PASS: u32 = 200;
+
+/// How often the store is checked for events without a nudge from this process's bus.
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Starts and steers the forwarding task; `None` turns forwarding off.
 pub(crate) struct Forwarder {
@@ -96,7 +100,7 @@ async fn run(
                 Some(from) => from,
                 None => {
                     tokio::select! {
-                        () = tokio::time::sleep(std::time::Duration::from_secs(1)) => continue,
+                        () = tokio::time::sleep(RECHECK) => continue,
                         _ = stop.changed() => return,
                     }
                 }
@@ -104,8 +108,18 @@ async fn run(
         };
         tracing::info!(url = %url, "forwarding verified events");
         loop {
-            let event = tokio::select! {
-                event = bus.recv() => event,
+            let due = tokio::select! {
+                event = bus.recv() => match event {
+                    // A redelivery that only bumps a stored event is not forwarded again: a
+                    // URL leading back to Hooklab would otherwise bump and forward it forever.
+                    Ok(BusEvent::Captured(e) | BusEvent::OutcomeUpdated(e)) => e.id > cursor,
+                    Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => return,
+                    Ok(_) => false,
+                },
+                // Events another process wrote to this database (a CLI re-run) announce
+                // nothing here.
+                () = tokio::time::sleep(RECHECK) => true,
                 changed = wanted.changed() => {
                     if changed.is_err() { return }
                     // Another URL carries on from here; off forgets the place.
@@ -114,25 +128,31 @@ async fn run(
                 }
                 _ = stop.changed() => return,
             };
-            match event {
-                // A redelivery that only bumps a stored event is not forwarded again: a URL
-                // leading back to Hooklab would otherwise bump and forward it forever.
-                Ok(BusEvent::Captured(e) | BusEvent::OutcomeUpdated(e)) if e.id > cursor => {
-                    cursor = forward_new(&engine, &client, &url, cursor).await;
+            if !due {
+                continue;
+            }
+            // Turning forwarding off or changing the URL does not wait for a backlog (an app
+            // that hangs takes 15 s per request): posts in flight are dropped, and their
+            // events keep the claim, with no answer.
+            tokio::select! {
+                next = forward_new(&engine, &client, &url, cursor) => cursor = next,
+                changed = wanted.changed() => {
+                    if changed.is_err() { return }
+                    from = Some((bus, cursor));
+                    break;
                 }
-                Err(RecvError::Lagged(_)) => {
-                    cursor = forward_new(&engine, &client, &url, cursor).await;
-                }
-                Err(RecvError::Closed) => return,
-                Ok(_) => {}
+                _ = stop.changed() => return,
             }
         }
     }
 }
 
-/// Whether an event goes to the app: verified and accepted at the webhook path.
+/// Whether an event goes to the app: verified and accepted at the webhook path, and not
+/// Hooklab's own probe of its public URL.
 fn forwardable(e: &EventSummary) -> bool {
-    e.verification == "verified" && (200..300).contains(&e.status)
+    e.verification == "verified"
+        && (200..300).contains(&e.status)
+        && e.event_type.as_deref() != Some(PROBE_TYPE)
 }
 
 /// Forwards every forwardable event after `cursor`; returns the new cursor.
@@ -170,8 +190,23 @@ async fn forward_new(engine: &Engine, client: &HttpClient, url: &str, mut cursor
     }
 }
 
-/// Posts each event (a few at a time), stores how the app answered, and announces it.
+/// Claims the events not forwarded yet (by this or another process), posts each (a few at a
+/// time), stores how the app answered, and announces it.
 async fn forward_all(engine: &Engine, client: &HttpClient, url: &str, ids: Vec<i64>) {
+    if ids.is_empty() {
+        return;
+    }
+    let ids = match engine
+        .store()
+        .claim_forwards(ids, url.to_owned(), now_ms())
+        .await
+    {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not claim events to forward; retrying later");
+            return;
+        }
+    };
     let done: Vec<Forward> = futures_util::stream::iter(ids)
         .map(|id| forward_one(engine, client, url, id))
         .buffered(IN_FLIGHT)
@@ -192,7 +227,7 @@ async fn forward_all(engine: &Engine, client: &HttpClient, url: &str, ids: Vec<i
 /// Posts one event to the app; `None` when it is not forwarded (gone, no body kept, or a
 /// request Hooklab forwarded itself).
 async fn forward_one(engine: &Engine, client: &HttpClient, url: &str, id: i64) -> Option<Forward> {
-    let detail = match engine.store().event(id.to_string()).await {
+    let detail = match engine.store().event_request(id).await {
         Ok(detail) => detail?,
         Err(e) => {
             tracing::warn!(error = %e, event = id, "could not read an event to forward");
@@ -218,20 +253,25 @@ async fn forward_one(engine: &Engine, client: &HttpClient, url: &str, id: i64) -
     }
     Some(
         match client.post(url, &headers, Bytes::from(detail.body)).await {
-            Ok(reply) => Forward {
-                event_id: id,
-                url: url.to_owned(),
-                at,
-                status: Some(reply.status),
-                elapsed_ms: reply.elapsed_ms,
-                error: None,
-                body: truncate(reply.body),
-                hint: None,
-            }
-            .with_hint(),
+            Ok(reply) => answered(id, url, at, reply),
             Err(e) => failed(id, url, at, started, e.to_string()),
         },
     )
+}
+
+/// How the app answered event `id`, sent to `url` at `at`.
+pub(crate) fn answered(id: i64, url: &str, at: i64, reply: HttpReply) -> Forward {
+    Forward {
+        event_id: id,
+        url: url.to_owned(),
+        at,
+        status: Some(reply.status),
+        elapsed_ms: reply.elapsed_ms,
+        error: None,
+        body: truncate(reply.body),
+        hint: None,
+    }
+    .with_hint()
 }
 
 fn failed(id: i64, url: &str, at: i64, started: Instant, error: String) -> Forward {

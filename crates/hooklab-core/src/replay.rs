@@ -193,7 +193,16 @@ pub async fn replay(
             if let Ok(value) = HeaderValue::from_str(&original.id.to_string()) {
                 headers.insert(HeaderName::from_static(REPLAY_HEADER), value);
             }
+            let sent_at = now_ms();
             let reply = client.post(url, &headers, body).await?;
+            if !from_hooklab(&reply) {
+                // Another app answered (the user's): it is the event's latest forward now, so
+                // its row and detail show this answer instead of an older failure.
+                let forward = crate::forward::answered(original.id, url, sent_at, reply.clone());
+                if let Err(e) = engine.store().record_forwards(vec![forward]).await {
+                    tracing::warn!(error = %e, "could not store the app's answer to a resend");
+                }
+            }
             let event = match answered_event_id(&reply) {
                 Some(id) => engine
                     .store()
@@ -333,6 +342,13 @@ fn re_sign(
 
 fn new_id_now(now_ms: i64) -> String {
     new_id("msg", now_ms.div_euclid(1000))
+}
+
+/// Whether a receiver answered like Hooklab does: its JSON names the verification outcome (even
+/// the short answer an unverified caller gets through the public URL).
+fn from_hooklab(reply: &HttpReply) -> bool {
+    serde_json::from_str::<serde_json::Value>(&reply.body)
+        .is_ok_and(|v| v.get("verification").is_some())
 }
 
 /// The event number in Hooklab's answer (`{"id": 12, …}`), when Hooklab answered.

@@ -1,8 +1,10 @@
 //! Forwarding to the user's own app over real HTTP on loopback: a verified event reaches the
 //! app byte for byte with signature headers the app can verify with the same secret, and the
 //! app's answer is stored with the event; junk is not forwarded; an app that is down is
-//! recorded with a hint; turning forwarding on applies without a restart; a URL that leads
-//! back to Hooklab does not loop.
+//! recorded with a hint, and a resend to it once it runs replaces that; turning forwarding on
+//! applies without a restart; a URL that leads back to Hooklab does not loop nor keeps Hooklab
+//! from starting; Hooklab's probes are not forwarded; two receivers on one database forward
+//! each event once.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
 
@@ -15,6 +17,7 @@ use bytes::Bytes;
 use common::{OTHER_SECRET, SECRET, WAIT, fixture, signed, signed_with, within};
 use hooklab_core::client::HttpClient;
 use hooklab_core::forward::FORWARDED_HEADER;
+use hooklab_core::replay::{ReplayRequest, Signing, Target, replay};
 use hooklab_core::runtime::{Overrides, Runtime, RuntimeOptions};
 use hooklab_core::send::{Delivery, SignOptions};
 use hooklab_core::settings::{self, Settings, SettingsChange};
@@ -116,6 +119,12 @@ async fn a_verified_event_reaches_the_app_as_signed_and_the_apps_answer_is_kept(
         SignOptions::default(),
     );
     deliver(&runtime, &junk).await;
+    // Nor does Hooklab's own probe of its public URL (signed, verified, answered 200).
+    let probe = signed(
+        serde_json::json!({"type": hooklab_core::probe::PROBE_TYPE, "object": "event", "data": {}})
+            .to_string(),
+    );
+    deliver(&runtime, &probe).await;
     let delivery = user_created();
     let id = deliver(&runtime, &delivery).await;
 
@@ -208,6 +217,37 @@ async fn forwarding_turned_on_applies_at_once_and_an_app_that_is_down_gets_a_hin
         earlier.unwrap().unwrap().forward.is_none(),
         "what arrived before forwarding was on is not sent"
     );
+
+    // The app starts; resending the event to it replaces the failure with its answer.
+    let listener = tokio::net::TcpListener::bind(
+        down.trim_start_matches("http://")
+            .trim_end_matches("/hooks"),
+    )
+    .await
+    .unwrap();
+    let app = axum::Router::new().fallback(|| async { (StatusCode::ACCEPTED, "queued") });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let request = ReplayRequest {
+        key: id.to_string(),
+        signing: Signing::AsCaptured,
+        target: Target::Http { url: down.clone() },
+    };
+    let outcome = replay(runtime.engine(), &HttpClient::new(), &request)
+        .await
+        .unwrap();
+    assert_eq!(outcome.http.unwrap().status, 202);
+    let detail = runtime
+        .engine()
+        .store()
+        .event(id.to_string())
+        .await
+        .unwrap();
+    let forward = detail.unwrap().forward.unwrap();
+    assert_eq!(
+        (forward.status, forward.body.as_str()),
+        (Some(202), "queued")
+    );
+    assert!(forward.hint.is_none());
     runtime.shutdown().await;
 }
 
@@ -256,6 +296,61 @@ async fn forwarding_to_hooklab_itself_does_not_loop() {
     assert!(
         later.items.iter().all(|e| e.delivery_count == 2),
         "no forward came back again"
+    );
+    runtime.shutdown().await;
+}
+
+#[tokio::test]
+async fn two_receivers_on_one_database_forward_each_event_once() {
+    let (app_url, mut app) = start_app(StatusCode::OK).await;
+    let live = Settings {
+        forward_url: Some(app_url),
+        forward_live: true,
+        ..Settings::default()
+    };
+    // The app and a `hooklab serve` share the database and the settings file.
+    let (dir, first) = start(live, |_| {}).await;
+    let mut options = RuntimeOptions::new(
+        dir.path().join("hooklab.db"),
+        dir.path().join("settings.json"),
+    );
+    options.overrides.port = Some(0);
+    let second = within("starting the second runtime", Runtime::start(options))
+        .await
+        .unwrap();
+    let a = deliver(&first, &user_created()).await;
+    forward_of(&first, a).await;
+    let b = deliver(&second, &user_created()).await;
+    forward_of(&second, b).await;
+    // Each one's bus nudge, and the periodic look at the store, would both find the other's
+    // event: it must still go once.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let mut posts = 0;
+    while app.try_recv().is_ok() {
+        posts += 1;
+    }
+    assert_eq!(posts, 2, "each event reached the app once");
+    first.shutdown().await;
+    second.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_saved_app_url_on_hooklabs_own_port_leaves_forwarding_off_but_hooklab_starts() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let file = Settings {
+        port: Some(port),
+        forward_url: Some(format!("http://localhost:{port}/api/webhooks/clerk")),
+        forward_live: true,
+        ..Settings::default()
+    };
+    let (_dir, runtime) = start(file, |o| o.port = None).await;
+    let status = runtime.status();
+    assert_eq!(status.port, port);
+    assert!(
+        !status.forwarding,
+        "a URL leading back to Hooklab is not used"
     );
     runtime.shutdown().await;
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use crate::engine::DEFAULT_WEBHOOK_PATH;
 use crate::secret::{Secret, SecretError};
-use crate::settings::{DEFAULT_PORT, SECRET_ENV, Settings, normalize_path, resolve_secrets};
+use crate::settings::{
+    DEFAULT_PORT, SECRET_ENV, Settings, normalize_forward_url, normalize_path, resolve_secrets,
+};
 use crate::store::Synchronous;
 use crate::tunnel::{AUTHTOKEN_ENV, DOMAIN_ENV, resolve_authtoken, resolve_domain};
 
@@ -122,12 +124,19 @@ impl Effective {
             domain: resolve_domain(overrides.domain.as_deref(), env, settings),
             edge_secret,
         };
-        let forward = overrides.forward_to.clone().or_else(|| {
-            settings
-                .forward_live
-                .then(|| settings.forward_url.clone())
-                .flatten()
-        });
+        // A saved URL that is no longer valid (it became Hooklab's own port) forwards nowhere.
+        let saved = settings
+            .forward_url
+            .as_deref()
+            .filter(|_| settings.forward_live)
+            .and_then(|url| match normalize_forward_url(url, port) {
+                Ok(url) => Some(url),
+                Err(e) => {
+                    tracing::warn!(error = %e, "not forwarding: the saved app URL is refused");
+                    None
+                }
+            });
+        let forward = overrides.forward_to.clone().or(saved);
         Ok(Self {
             secrets,
             webhook_path,

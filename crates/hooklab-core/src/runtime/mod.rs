@@ -429,14 +429,10 @@ impl Runtime {
 }
 
 /// Checks a settings file like the Settings screen checks each edit: a hand-edited
-/// `"max_events": 0` would otherwise prune almost everything, a bad app URL forward nowhere.
+/// `"max_events": 0` would otherwise prune almost everything. (A bad app URL only leaves
+/// forwarding off: it must never keep the receiver from starting.)
 fn check_file(settings: &Settings) -> Result<(), RuntimeError> {
-    settings::change::check_retention(&settings.retention)?;
-    if let Some(url) = &settings.forward_url {
-        let port = settings.port.unwrap_or(settings::DEFAULT_PORT);
-        settings::normalize_forward_url(url, port)?;
-    }
-    Ok(())
+    Ok(settings::change::check_retention(&settings.retention)?)
 }
 
 async fn save_settings(path: PathBuf, settings: Settings) -> Result<(), RuntimeError> {

@@ -159,7 +159,20 @@ impl SettingsChange {
                     "Pick a fixed port from 1024 to 65535, e.g. 8787.",
                 ));
             }
-            Self::SetPort { port } => settings.port = Some(*port),
+            Self::SetPort { port } => {
+                if let Some(url) = &settings.forward_url
+                    && let Err(e) = normalize_forward_url(url, *port)
+                    && e.code == "forward_to_self"
+                {
+                    return Err(FieldError::new(
+                        "port",
+                        "port_is_the_apps",
+                        format!("port {port} is where your app listens ({url})"),
+                        "Pick another port for Hooklab, or change your app's URL under Your app.",
+                    ));
+                }
+                settings.port = Some(*port);
+            }
             Self::SetForward { url, live } => {
                 let own_port = settings.port.unwrap_or(super::DEFAULT_PORT);
                 let url = match url.as_deref().map(str::trim) {

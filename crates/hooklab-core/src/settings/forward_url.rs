@@ -73,4 +73,24 @@ mod tests {
             assert_eq!((err.field, err.code), ("forward_url", code), "{bad}");
         }
     }
+
+    #[test]
+    fn hooklab_cannot_move_onto_the_port_its_app_listens_on() {
+        use crate::settings::{Settings, SettingsChange};
+        let mut s = Settings::default();
+        SettingsChange::SetForward {
+            url: Some("http://localhost:3000/api/webhooks/clerk".into()),
+            live: true,
+        }
+        .apply_to(&mut s)
+        .unwrap();
+        let err = SettingsChange::SetPort { port: 3000 }
+            .apply_to(&mut s)
+            .unwrap_err();
+        assert_eq!((err.field, err.code), ("port", "port_is_the_apps"));
+        assert_eq!(s.port, None, "nothing changed");
+        SettingsChange::SetPort { port: 3001 }
+            .apply_to(&mut s)
+            .unwrap();
+    }
 }

@@ -20,7 +20,8 @@ use crate::verify::Verification;
 pub(crate) const SUMMARY_COLUMNS: &str = "id, received_at, source, remote_addr, method, path, \
     status, svix_id, svix_timestamp, event_type, user_id, verification, sync, sync_detail, hint, \
     delivery_count, last_delivery_at, body_size, \
-    (SELECT coalesce(status, 0) FROM forwards WHERE forwards.event_id = events.id)";
+    (SELECT coalesce(status, 0) FROM forwards WHERE forwards.event_id = events.id \
+     AND (status IS NOT NULL OR error IS NOT NULL))";
 
 /// One captured request as the event log shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -489,6 +490,19 @@ pub fn replays_of(conn: &Connection, id: i64) -> rusqlite::Result<Vec<EventSumma
     ))?
     .query_map([id], summary_from_row)?
     .collect()
+}
+
+/// Event `id` as it arrived (summary, headers, body) without what the full detail adds
+/// (replays, deliveries, what it changed: the last replays the user's history in a scratch
+/// database): what forwarding posts.
+pub(crate) fn get_request(conn: &Connection, id: i64) -> rusqlite::Result<Option<EventDetail>> {
+    detail_row(
+        conn,
+        &format!(
+            "SELECT {SUMMARY_COLUMNS}, verification_detail, headers, body FROM events WHERE id = ?1"
+        ),
+        [id],
+    )
 }
 
 fn detail_where(

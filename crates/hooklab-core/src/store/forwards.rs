@@ -105,11 +105,44 @@ pub(crate) fn record_forwards(conn: &Connection, forwards: &[Forward]) -> rusqli
     }
 }
 
-/// The latest forward of event `id`, if it was forwarded.
+/// Claims events for forwarding: a row with no answer yet for each id not forwarded before, in
+/// one transaction. Returns the ids claimed: two processes on one database (the app and a
+/// `hooklab serve`) never both post the same event.
+pub(crate) fn claim_forwards(
+    conn: &Connection,
+    ids: &[i64],
+    url: &str,
+    at: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let claimed = (|| {
+        let mut claim = conn.prepare_cached(
+            "INSERT INTO forwards (event_id, url, at, status, elapsed_ms, error, body) \
+             VALUES (?1, ?2, ?3, NULL, 0, NULL, '') ON CONFLICT (event_id) DO NOTHING",
+        )?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            if claim.execute(params![id, url, at])? == 1 {
+                claimed.push(*id);
+            }
+        }
+        Ok(claimed)
+    })();
+    match claimed {
+        Ok(claimed) => conn.execute_batch("COMMIT").map(|()| claimed),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// The latest forward of event `id`, if it was forwarded (a claim still being posted is not
+/// one yet).
 pub(crate) fn forward_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<Forward>> {
     conn.prepare_cached(
         "SELECT event_id, url, at, status, elapsed_ms, error, body FROM forwards \
-         WHERE event_id = ?1",
+         WHERE event_id = ?1 AND (status IS NOT NULL OR error IS NOT NULL)",
     )?
     .query_row([id], |r| {
         Ok(Forward {

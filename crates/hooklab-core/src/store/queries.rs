@@ -77,6 +77,17 @@ impl Store {
         .await
     }
 
+    /// Claims the events not forwarded before (see `forwards::claim_forwards`); returns those.
+    pub(crate) async fn claim_forwards(
+        &self,
+        ids: Vec<i64>,
+        url: String,
+        at: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.write_aside(move |c| super::forwards::claim_forwards(c, &ids, &url, at))
+            .await
+    }
+
     /// Stores forwards to the user's app (each replaces its event's previous one).
     pub async fn record_forwards(&self, forwards: Vec<super::Forward>) -> Result<(), StoreError> {
         self.write_aside(move |c| super::forwards::record_forwards(c, &forwards))
@@ -92,5 +103,10 @@ impl Store {
     /// Every event type verified events have had (as far as the index pass has read), sorted.
     pub async fn event_types(&self) -> Result<Vec<String>, StoreError> {
         self.read(text_index::event_types).await
+    }
+
+    /// Event `id` as it arrived, without replays, deliveries or what it changed (forwarding).
+    pub(crate) async fn event_request(&self, id: i64) -> Result<Option<EventDetail>, StoreError> {
+        self.read(move |c| events::get_request(c, id)).await
     }
 }
