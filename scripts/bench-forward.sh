@@ -3,7 +3,8 @@
 # --forward-to a small Node HTTP server standing in for the app, driven by `hooklab bench
 # --target` in its own process. Prints the receiver's throughput and, with forwarding on, how
 # long until every verified event's forward is stored.
-# usage: scripts/bench-forward.sh on|off EVENTS   (after `cargo build --release -p hooklab-cli`)
+# usage: scripts/bench-forward.sh on|off EVENTS   (after `cargo build --release -p hooklab-cli`;
+# needs node, sqlite3 and bc)
 set -u
 MODE=$1; N=$2
 BIN="${CARGO_TARGET_DIR:-$(dirname "$0")/../target}/release/hooklab"
