@@ -1,8 +1,8 @@
 //! `hooklab events | event | users | user`: read the database, also while `serve` runs.
 
 use hooklab_core::store::{
-    EventFilter, EventPage, RowChange, UserQuery, get_event, get_user, list_events, list_users,
-    open_for_reading,
+    EventFilter, EventPage, EventSummary, RowChange, UserQuery, get_event, get_user, list_events,
+    list_users, open_for_reading,
 };
 
 use serde_json::Value;
@@ -50,12 +50,21 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
         }
         return Ok(());
     }
-    let mut rows: Vec<Vec<String>> = page.items.iter().map(event_line).collect();
+    print_events(&page.items);
+    if let Some(cursor) = page.next_cursor {
+        say!("… more: --before {cursor}");
+    }
+    Ok(())
+}
+
+/// Events as a table; with an `app` column (what the user's app answered) once any of them
+/// was forwarded.
+fn print_events(items: &[EventSummary]) {
+    let mut rows: Vec<Vec<String>> = items.iter().map(event_line).collect();
     let mut header = EVENT_HEADER.to_vec();
-    // What the user's app answered, once any event on the page was forwarded.
-    if page.items.iter().any(|e| e.forwarded.is_some()) {
+    if items.iter().any(|e| e.forwarded.is_some()) {
         header.push("app");
-        for (row, e) in rows.iter_mut().zip(&page.items) {
+        for (row, e) in rows.iter_mut().zip(items) {
             row.push(match e.forwarded {
                 Some(0) => "no answer".to_owned(),
                 Some(status) => status.to_string(),
@@ -64,10 +73,6 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
         }
     }
     print_table(&header, &rows);
-    if let Some(cursor) = page.next_cursor {
-        say!("… more: --before {cursor}");
-    }
-    Ok(())
 }
 
 /// Shows one event in full.
@@ -331,20 +336,7 @@ fn no_user_row(ctx: &Context, page: &EventPage, id: &str) -> Result<(), CliError
         page.items.len(),
         if page.next_cursor.is_some() { "+" } else { "" }
     );
-    let mut rows: Vec<Vec<String>> = page.items.iter().map(event_line).collect();
-    let mut header = EVENT_HEADER.to_vec();
-    // What the user's app answered, once any event on the page was forwarded.
-    if page.items.iter().any(|e| e.forwarded.is_some()) {
-        header.push("app");
-        for (row, e) in rows.iter_mut().zip(&page.items) {
-            row.push(match e.forwarded {
-                Some(0) => "no answer".to_owned(),
-                Some(status) => status.to_string(),
-                None => "-".to_owned(),
-            });
-        }
-    }
-    print_table(&header, &rows);
+    print_events(&page.items);
     say!(
         "Fix what their hint says (`hooklab event N`), often the secret (`hooklab config \
          set-secret`), then re-run one: `hooklab replay N`."
