@@ -9,7 +9,7 @@ set -u
 MODE=$1; N=$2
 BIN="${CARGO_TARGET_DIR:-$(dirname "$0")/../target}/release/hooklab"
 D=$(mktemp -d)
-SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+SECRET="whsec_$(head -c 24 /dev/urandom | base64)"  # a throwaway one, for this run only
 node -e "let n=0;require('http').createServer((q,s)=>{q.resume();q.on('end',()=>{n++;s.end('ok')})}).listen(18998)" &
 APP=$!
 EXTRA=""; [ "$MODE" = on ] && EXTRA="--forward-to http://127.0.0.1:18998/hook"
