@@ -175,7 +175,6 @@ async fn forward_new(engine: &Engine, client: &HttpClient, url: &str, mut cursor
         let Some(newest) = page.items.first().map(|e| e.id) else {
             return cursor;
         };
-        cursor = newest;
         let ids = page
             .items
             .iter()
@@ -183,7 +182,11 @@ async fn forward_new(engine: &Engine, client: &HttpClient, url: &str, mut cursor
             .filter(|e| forwardable(e))
             .map(|e| e.id)
             .collect();
-        forward_all(engine, client, url, ids).await;
+        if !forward_all(engine, client, url, ids).await {
+            // Not claimed: the next nudge (or the periodic check) tries this page again.
+            return cursor;
+        }
+        cursor = newest;
         if page.next_cursor.is_none() {
             return cursor;
         }
@@ -191,10 +194,10 @@ async fn forward_new(engine: &Engine, client: &HttpClient, url: &str, mut cursor
 }
 
 /// Claims the events not forwarded yet (by this or another process), posts each (a few at a
-/// time), stores how the app answered, and announces it.
-async fn forward_all(engine: &Engine, client: &HttpClient, url: &str, ids: Vec<i64>) {
+/// time), stores how the app answered, and announces it. False when they could not be claimed.
+async fn forward_all(engine: &Engine, client: &HttpClient, url: &str, ids: Vec<i64>) -> bool {
     if ids.is_empty() {
-        return;
+        return true;
     }
     let ids = match engine
         .store()
@@ -204,7 +207,7 @@ async fn forward_all(engine: &Engine, client: &HttpClient, url: &str, ids: Vec<i
         Ok(ids) => ids,
         Err(e) => {
             tracing::warn!(error = %e, "could not claim events to forward; retrying later");
-            return;
+            return false;
         }
     };
     let done: Vec<Forward> = futures_util::stream::iter(ids)
@@ -214,7 +217,7 @@ async fn forward_all(engine: &Engine, client: &HttpClient, url: &str, ids: Vec<i
         .collect()
         .await;
     if done.is_empty() {
-        return;
+        return true;
     }
     if let Err(e) = engine.store().record_forwards(done.clone()).await {
         tracing::warn!(error = %e, "could not store what the app answered to forwarded events");
@@ -222,6 +225,7 @@ async fn forward_all(engine: &Engine, client: &HttpClient, url: &str, ids: Vec<i
     for forward in done {
         engine.publish(BusEvent::Forwarded(forward));
     }
+    true
 }
 
 /// Posts one event to the app; `None` when it is not forwarded (gone, no body kept, or a
