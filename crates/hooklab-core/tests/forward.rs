@@ -18,7 +18,7 @@ use common::{OTHER_SECRET, SECRET, WAIT, fixture, signed, signed_with, within};
 use hooklab_core::client::HttpClient;
 use hooklab_core::forward::FORWARDED_HEADER;
 use hooklab_core::replay::{ReplayRequest, Signing, Target, replay};
-use hooklab_core::runtime::{Overrides, Runtime, RuntimeOptions};
+use hooklab_core::runtime::{Overrides, Runtime, RuntimeError, RuntimeOptions};
 use hooklab_core::send::{Delivery, SignOptions};
 use hooklab_core::settings::{self, Settings, SettingsChange};
 use hooklab_core::store::{EventFilter, Forward};
@@ -55,6 +55,15 @@ async fn start(
     settings: Settings,
     overrides: impl FnOnce(&mut Overrides),
 ) -> (tempfile::TempDir, Runtime) {
+    try_start(settings, overrides)
+        .await
+        .expect("the runtime starts")
+}
+
+async fn try_start(
+    settings: Settings,
+    overrides: impl FnOnce(&mut Overrides),
+) -> Result<(tempfile::TempDir, Runtime), RuntimeError> {
     let dir = tempfile::tempdir().unwrap();
     let settings_path = dir.path().join("settings.json");
     let file = Settings {
@@ -65,10 +74,28 @@ async fn start(
     let mut options = RuntimeOptions::new(dir.path().join("hooklab.db"), settings_path);
     options.overrides.port = Some(0);
     overrides(&mut options.overrides);
-    let runtime = within("starting the runtime", Runtime::start(options))
-        .await
-        .expect("the runtime starts");
-    (dir, runtime)
+    let runtime = within("starting the runtime", Runtime::start(options)).await?;
+    Ok((dir, runtime))
+}
+
+/// A receiver on a port known before it starts (`start_on(port)` builds it): a port found
+/// free may be taken by a parallel test before it is bound, so another is tried then.
+async fn start_on_a_known_port<F, Fut>(start_on: F) -> (tempfile::TempDir, Runtime, u16)
+where
+    F: Fn(u16) -> Fut,
+    Fut: std::future::Future<Output = Result<(tempfile::TempDir, Runtime), RuntimeError>>,
+{
+    for _ in 0..20 {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = free.local_addr().unwrap().port();
+        drop(free);
+        match start_on(port).await {
+            Ok((dir, runtime)) => return (dir, runtime, port),
+            Err(RuntimeError::PortInUse { .. }) => continue,
+            Err(e) => panic!("the runtime does not start: {e}"),
+        }
+    }
+    panic!("no free port in 20 tries")
 }
 
 async fn deliver(runtime: &Runtime, delivery: &Delivery) -> i64 {
@@ -255,13 +282,11 @@ async fn forwarding_turned_on_applies_at_once_and_an_app_that_is_down_gets_a_hin
 async fn forwarding_to_hooklab_itself_does_not_loop() {
     // `--forward-to` is checked by the CLI; the runtime must still not loop when a URL leads
     // back to Hooklab. A free port, so the URL is known before the start.
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = free.local_addr().unwrap().port();
-    drop(free);
-    let own = format!("http://127.0.0.1:{port}{}", common::WEBHOOK_PATH);
-    let (_dir, runtime) = start(Settings::default(), |o| {
-        o.port = Some(port);
-        o.forward_to = Some(own.clone());
+    let (_dir, runtime, _) = start_on_a_known_port(|port| {
+        try_start(Settings::default(), move |o| {
+            o.port = Some(port);
+            o.forward_to = Some(format!("http://127.0.0.1:{port}{}", common::WEBHOOK_PATH));
+        })
     })
     .await;
     let first = deliver(&runtime, &user_created()).await;
@@ -336,16 +361,16 @@ async fn two_receivers_on_one_database_forward_each_event_once() {
 
 #[tokio::test]
 async fn a_saved_app_url_on_hooklabs_own_port_leaves_forwarding_off_but_hooklab_starts() {
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = free.local_addr().unwrap().port();
-    drop(free);
-    let file = Settings {
-        port: Some(port),
-        forward_url: Some(format!("http://localhost:{port}/api/webhooks/clerk")),
-        forward_live: true,
-        ..Settings::default()
-    };
-    let (_dir, runtime) = start(file, |o| o.port = None).await;
+    let (_dir, runtime, port) = start_on_a_known_port(|port| {
+        let file = Settings {
+            port: Some(port),
+            forward_url: Some(format!("http://localhost:{port}/api/webhooks/clerk")),
+            forward_live: true,
+            ..Settings::default()
+        };
+        try_start(file, |o| o.port = None)
+    })
+    .await;
     let status = runtime.status();
     assert_eq!(status.port, port);
     assert!(
