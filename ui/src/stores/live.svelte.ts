@@ -54,6 +54,8 @@ export class Live {
   /** Changes that came after the buffer was given up (counted, not kept). */
   private overflow = $state(0);
   sessions = $state.raw<ReadonlyMap<string, SessionRow>>(new Map());
+  /** Counts batches that changed user rows (loaded or not): what the users count follows. */
+  userChanges = $state(0);
   tunnel = $state.raw<TunnelState>({ state: 'off' });
   /** When `tunnel` last changed (ms), for the reconnect countdown. */
   tunnelSince = $state(Date.now());
@@ -89,6 +91,7 @@ export class Live {
       else if (!batch.reset) this.events.upsert(batch.events);
     }
     if (!batch.reset) this.users.upsert(batch.users);
+    if (batch.users.length) this.userChanges++;
     if (batch.sessions.length) {
       const next = new Map(this.sessions);
       for (const s of batch.sessions) next.set(s.id, s);

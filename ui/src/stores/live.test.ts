@@ -171,6 +171,14 @@ describe('Live.apply: users and sessions', () => {
     expect(table.rows[2].first_name).toBe('Ada');
   });
 
+  it('counts batches that change user rows, for the users count', async () => {
+    const { live } = await setup([]);
+    live.apply(batch({ upto: 1 }));
+    expect(live.userChanges).toBe(0);
+    live.apply(batch({ upto: 2, users: [user(1, 'user_a')] }));
+    expect(live.userChanges).toBe(1);
+  });
+
   it('keeps sessions by id', async () => {
     const { live } = await setup([]);
     const s = { id: 'sess_1', user_id: 'user_a', status: 'active', created_at: 1, updated_at: 1, client_id: null, last_active_at: null, expire_at: null };
