@@ -125,7 +125,7 @@ impl Runtime {
     pub async fn start(options: RuntimeOptions) -> Result<Self, RuntimeError> {
         let settings = settings::load(&options.settings_path)?;
         let effective = Effective::resolve(&settings, &options.overrides)?;
-        check_file(&settings)?;
+        settings::change::check_retention(&settings.retention)?;
         let mut config = EngineConfig::new(options.db_path.clone());
         config.webhook_path.clone_from(&effective.webhook_path);
         config.store = StoreOptions {
@@ -330,7 +330,9 @@ impl Runtime {
         retry_port: bool,
     ) -> Result<(), RuntimeError> {
         let effective = Effective::resolve(&next, &self.inner.options.overrides)?;
-        check_file(&next)?;
+        // A hand-edited file is checked like the Settings screen (`"max_events": 0` would
+        // otherwise prune almost everything; a bad app URL only leaves forwarding off).
+        settings::change::check_retention(&next.retention)?;
         let engine = &self.inner.engine;
         let bound = live.listener.as_ref().map(|l| l.addr().port());
         let elsewhere = effective.port != 0 && bound != Some(effective.port);
@@ -426,13 +428,6 @@ impl Runtime {
             Err(e) => tracing::warn!(error = %e, "could not remember the public URL"),
         }
     }
-}
-
-/// Checks a settings file like the Settings screen checks each edit: a hand-edited
-/// `"max_events": 0` would otherwise prune almost everything. (A bad app URL only leaves
-/// forwarding off: it must never keep the receiver from starting.)
-fn check_file(settings: &Settings) -> Result<(), RuntimeError> {
-    Ok(settings::change::check_retention(&settings.retention)?)
 }
 
 async fn save_settings(path: PathBuf, settings: Settings) -> Result<(), RuntimeError> {

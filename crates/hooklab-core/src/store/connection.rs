@@ -1,4 +1,5 @@
-//! Opening SQLite connections with the pragmas every Hooklab connection needs.
+//! Opening SQLite connections with the pragmas every Hooklab connection needs, and the one way
+//! to run work in a write transaction outside the writer's batches.
 
 use std::path::Path;
 use std::time::Duration;
@@ -93,4 +94,18 @@ pub(crate) fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "cache_size", -2048)?;
     Ok(conn)
+}
+
+/// Runs `work` in one `BEGIN IMMEDIATE` transaction: committed when it succeeds, rolled back
+/// otherwise (a failed COMMIT included), so the connection is never left inside one.
+pub(crate) fn immediate<T>(
+    conn: &Connection,
+    work: impl FnOnce() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let done = work().and_then(|value| conn.execute_batch("COMMIT").map(|()| value));
+    if done.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    done
 }

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::changes::record_change;
+use super::connection::immediate;
 
 /// The most of the app's answer that is kept.
 pub const FORWARD_BODY_KEPT: usize = 16 * 1024;
@@ -76,8 +77,7 @@ impl Forward {
 /// Stores each forward (replacing the event's previous one) in one transaction, and records
 /// each event as changed so the log's rows update.
 pub(crate) fn record_forwards(conn: &Connection, forwards: &[Forward]) -> rusqlite::Result<()> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let written = (|| {
+    immediate(conn, || {
         let mut insert = conn.prepare_cached(
             "INSERT OR REPLACE INTO forwards (event_id, url, at, status, elapsed_ms, error, body) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -95,14 +95,7 @@ pub(crate) fn record_forwards(conn: &Connection, forwards: &[Forward]) -> rusqli
             record_change(conn, "event", Some(f.event_id), None)?;
         }
         Ok(())
-    })();
-    match written {
-        Ok(()) => conn.execute_batch("COMMIT"),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
+    })
 }
 
 /// Claims events for forwarding: a row with no answer yet for each id not forwarded before, in
@@ -114,8 +107,7 @@ pub(crate) fn claim_forwards(
     url: &str,
     at: i64,
 ) -> rusqlite::Result<Vec<i64>> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let claimed = (|| {
+    immediate(conn, || {
         let mut claim = conn.prepare_cached(
             "INSERT INTO forwards (event_id, url, at, status, elapsed_ms, error, body) \
              VALUES (?1, ?2, ?3, NULL, 0, NULL, '') ON CONFLICT (event_id) DO NOTHING",
@@ -127,14 +119,7 @@ pub(crate) fn claim_forwards(
             }
         }
         Ok(claimed)
-    })();
-    match claimed {
-        Ok(claimed) => conn.execute_batch("COMMIT").map(|()| claimed),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
+    })
 }
 
 /// The latest forward of event `id`, if it was forwarded (a claim still being posted is not

@@ -191,22 +191,15 @@ impl Store {
     /// Replaces the set of pinned events (the app's pins; retention keeps them).
     pub async fn set_pins(&self, ids: Vec<i64>) -> Result<(), StoreError> {
         self.write_aside(move |conn| {
-            conn.execute_batch("BEGIN IMMEDIATE; DELETE FROM pins;")?;
-            let insert = (|| {
+            connection::immediate(conn, || {
+                conn.execute_batch("DELETE FROM pins")?;
                 let mut stmt =
                     conn.prepare_cached("INSERT OR IGNORE INTO pins (event_id) VALUES (?1)")?;
                 for id in &ids {
                     stmt.execute([id])?;
                 }
                 Ok(())
-            })();
-            match insert {
-                Ok(()) => conn.execute_batch("COMMIT"),
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    Err(e)
-                }
-            }
+            })
         })
         .await?;
         // An unpinned event may be prunable again.

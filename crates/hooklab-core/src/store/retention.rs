@@ -200,8 +200,8 @@ pub(crate) fn prune_slice(
     if bound <= floor {
         return Ok(Slice { picked: 0, floor });
     }
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let slice = (|| {
+    // The writer's next batch must find no transaction open, whatever failed here.
+    super::connection::immediate(conn, || {
         conn.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS prune_ids
                (id INTEGER PRIMARY KEY, user_id TEXT, svix_id TEXT);
@@ -256,13 +256,7 @@ pub(crate) fn prune_slice(
             picked,
             floor: reached,
         })
-    })();
-    // The writer's next batch must find no transaction open, whatever failed here.
-    let done = slice.and_then(|slice| conn.execute_batch("COMMIT").map(|()| slice));
-    if done.is_err() && !conn.is_autocommit() {
-        let _ = conn.execute_batch("ROLLBACK");
-    }
-    done
+    })
 }
 
 /// The newest event id some limit wants gone (0: none). Event ids follow arrival, so the age

@@ -76,8 +76,7 @@ pub(crate) fn slice_of(
     size: i64,
     index: impl FnOnce(i64, i64) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<usize> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let done = (|| {
+    super::connection::immediate(conn, || {
         let upto: i64 = conn.query_row(
             "SELECT upto FROM index_state WHERE name = ?1",
             [name],
@@ -98,14 +97,7 @@ pub(crate) fn slice_of(
             params![to, name],
         )?;
         Ok(usize::try_from(covered).unwrap_or_default())
-    })();
-    match done {
-        Ok(covered) => conn.execute_batch("COMMIT").map(|()| covered),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
+    })
 }
 
 /// How many stored events the text indexes (events' and users') have not reached yet:
