@@ -15,6 +15,7 @@ import type {
   SendTarget,
   SettingsChange,
   StatusReply,
+  TestOptions,
   TestSendReply,
   TunnelState,
   UserDetail,
@@ -115,8 +116,8 @@ export const changeSettings = (change: SettingsChange) =>
   call<RuntimeStatus>('change_settings', { change });
 export const replay = (request: ReplayRequest) => call<ReplayOutcome>('replay', { request });
 export const listFixtures = () => call<Fixture[]>('list_fixtures');
-export const sendTestEvent = (fixture_json: string, target: SendTarget, user_id: string | null) =>
-  call<TestSendReply>('send_test_event', { fixture_json, target, user_id });
+export const sendTestEvent = (fixture_json: string, options: TestOptions, target: SendTarget) =>
+  call<TestSendReply>('send_test_event', { fixture_json, options, target });
 export const restartTunnel = () => call<null>('restart_tunnel');
 export const testPublicUrl = () => call<ProbeResult>('test_public_url');
 export const reSignedHeaders = (key: string) => call<[string, string][]>('re_signed_headers', { key });

@@ -31,6 +31,7 @@ export type {
   StatusReply,
   SyncKind,
   Target,
+  TestOptions,
   TunnelState,
   TunnelStateRow,
   UserCounts,

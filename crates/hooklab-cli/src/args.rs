@@ -126,8 +126,8 @@ pub struct SendArgs {
     /// Shift svix-timestamp by this many seconds (e.g. -600 to test clock skew).
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     pub timestamp_offset: Option<i64>,
-    /// Send the same message this many times (redeliveries keep the svix-id).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Send the same message this many times, at most 20 (redeliveries keep the svix-id).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub times: u32,
 }
 

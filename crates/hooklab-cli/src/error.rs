@@ -2,12 +2,12 @@
 
 use hooklab_core::client::SendError;
 use hooklab_core::error_body::Coded;
-use hooklab_core::fixtures::TemplateError;
 use hooklab_core::replay::ReplayError;
 use hooklab_core::runtime::RuntimeError;
 use hooklab_core::secret::SecretError;
 use hooklab_core::settings::SettingsError;
 use hooklab_core::store::StoreError;
+use hooklab_core::test_event::TestSendError;
 
 /// A command's failure.
 #[derive(Debug, thiserror::Error)]
@@ -30,9 +30,9 @@ pub enum CliError {
     /// Nothing answered a send.
     #[error(transparent)]
     Send(#[from] SendError),
-    /// A fixture that is not an event.
+    /// A fixture that is not an event, or a test send asked for something it cannot do.
     #[error(transparent)]
-    Template(#[from] TemplateError),
+    TestSend(#[from] TestSendError),
     /// Anything the user can fix by changing the command.
     #[error("{message}")]
     Usage {
@@ -66,6 +66,7 @@ impl CliError {
             Self::Secret(e) => Some(e.hint().to_owned()),
             Self::Runtime(e) => Coded::hint(e),
             Self::Replay(e) => Coded::hint(e),
+            Self::TestSend(e) => Coded::hint(e),
             Self::Store(e) => e.hint().map(str::to_owned),
             Self::Send(SendError::Unreachable { .. }) => {
                 Some("Is the receiver running? Start it with `hooklab serve`, or pass --to.".into())

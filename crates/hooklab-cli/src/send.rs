@@ -1,11 +1,10 @@
 //! `hooklab send` and `hooklab fixtures`: sign a realistic Clerk event like Svix and post it,
 //! or deliberately break it, then show how the receiver answered.
 
-use bytes::Bytes;
 use hooklab_core::capture::now_ms;
 use hooklab_core::client::HttpClient;
-use hooklab_core::fixtures::{FIXTURES, find, prepare};
-use hooklab_core::send::{SignOptions, sign, sign_as};
+use hooklab_core::fixtures::{FIXTURES, find};
+use hooklab_core::test_event::{TestMessage, TestOptions, target_url};
 
 use crate::args::SendArgs;
 use crate::context::Context;
@@ -24,39 +23,31 @@ pub async fn run(ctx: Context, args: SendArgs) -> Result<(), CliError> {
         )
     })?;
     let template = load_template(&args.fixture)?;
-    let now = now_ms();
-    let mut prepared = prepare(&template, args.user_id.as_deref(), now)?;
-    if let Some(session) = &args.session_id {
-        prepared.body = with_session_id(&prepared.body, &prepared.event_type, session)?;
-    }
-    let url = args.to.as_deref().map(with_scheme).unwrap_or_else(|| {
-        format!(
-            "http://127.0.0.1:{}{}",
-            ctx.port(None),
-            ctx.webhook_path(None)
-        )
-    });
-    let options = SignOptions {
+    let options = TestOptions {
+        user_id: args.user_id,
+        session_id: args.session_id,
         timestamp_offset: args.timestamp_offset.unwrap_or(0),
-        bad_signature: args.bad_signature,
+        wrong_key: args.bad_signature,
+        times: args.times,
     };
-    let body = Bytes::from(prepared.body);
-    let first = sign(body.clone(), secret, now / 1000, options);
+    let message = TestMessage::new(&template, &options, now_ms())?;
+    let url = args
+        .to
+        .as_deref()
+        .map(target_url)
+        .transpose()?
+        .unwrap_or_else(|| {
+            format!(
+                "http://127.0.0.1:{}{}",
+                ctx.port(None),
+                ctx.webhook_path(None)
+            )
+        });
     let client = HttpClient::new();
     let mut failed = None;
     let mut attempts = Vec::new();
-    for attempt in 1..=args.times.max(1) {
-        let delivery = if attempt == 1 {
-            first.clone()
-        } else {
-            sign_as(
-                first.svix_id.clone(),
-                body.clone(),
-                secret,
-                now_ms() / 1000,
-                options,
-            )
-        };
+    for attempt in 1..=message.times {
+        let delivery = message.delivery(secret, now_ms() / 1000);
         let reply = delivery.post(&client, &url).await?;
         if ctx.json {
             attempts.push(serde_json::json!({
@@ -67,9 +58,9 @@ pub async fn run(ctx: Context, args: SendArgs) -> Result<(), CliError> {
         } else {
             say!(
                 "→ POST {url}  {}  {}{}",
-                prepared.event_type,
-                delivery.svix_id,
-                prepared
+                message.event_type,
+                message.svix_id,
+                message
                     .user_id
                     .as_deref()
                     .map(|u| format!("  (user {u})"))
@@ -89,37 +80,14 @@ pub async fn run(ctx: Context, args: SendArgs) -> Result<(), CliError> {
         // One document per invocation, however many times it sent.
         let last = attempts.last().cloned().unwrap_or_default();
         print_json(&serde_json::json!({
-            "url": url, "svix_id": first.svix_id, "type": prepared.event_type,
-            "user_id": prepared.user_id, "status": last["status"], "response": last["response"],
+            "url": url, "svix_id": message.svix_id, "type": message.event_type,
+            "user_id": message.user_id, "status": last["status"], "response": last["response"],
             "attempts": attempts, "ok": error.is_none(), "error": error,
         }));
     }
     match error {
         Some(message) => Err(CliError::Failed(message)),
         None => Ok(()),
-    }
-}
-
-/// The event body with `data.id` set to `session` (session.* events only).
-fn with_session_id(body: &str, event_type: &str, session: &str) -> Result<String, CliError> {
-    if !event_type.starts_with("session.") {
-        return Err(CliError::usage(
-            format!("--session-id applies to session.* events, not {event_type}"),
-            "E.g. `hooklab send session.ended --user-id user_… --session-id sess_…`.",
-        ));
-    }
-    let mut event: serde_json::Value = serde_json::from_str(body)
-        .map_err(|e| CliError::Io(format!("the fixture is not JSON: {e}")))?;
-    event["data"]["id"] = session.into();
-    Ok(event.to_string())
-}
-
-/// `127.0.0.1:8787/…` → `http://127.0.0.1:8787/…`: a URL typed without its scheme.
-fn with_scheme(url: &str) -> String {
-    if url.contains("://") {
-        url.to_owned()
-    } else {
-        format!("http://{url}")
     }
 }
 

@@ -213,7 +213,7 @@ fn a_test_session_can_be_started_and_ended() {
         &["--session-id", session],
     );
     assert!(
-        stderr(&out).contains("--session-id applies to session.* events"),
+        stderr(&out).contains("applies to session.* events"),
         "{}",
         stderr(&out)
     );

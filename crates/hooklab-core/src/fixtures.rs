@@ -76,7 +76,7 @@ pub struct Prepared {
 /// The template is not a Clerk event envelope.
 #[derive(Debug, thiserror::Error)]
 #[error("not a Clerk event template: {0}")]
-pub struct TemplateError(String);
+pub struct TemplateError(pub(crate) String);
 
 /// Gives a template fresh ids and moves its times to `now_ms`; `user_id` picks the user the
 /// event is about (a fresh one when `None`).

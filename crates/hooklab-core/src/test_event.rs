@@ -1,45 +1,79 @@
 //! Sending a realistic test event from a fixture (possibly edited by the user): fresh ids and
-//! times, signed with the current secret like Svix does, posted to Hooklab's own local or
-//! public URL, and matched with the event Hooklab captured.
+//! times, signed with the current secret like Svix does (or broken on purpose: a wrong key, a
+//! shifted timestamp), delivered once or several times as one message, and matched with the
+//! event Hooklab captured. `hooklab send` and the app's Send view both go through here.
 
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::capture::now_ms;
 use crate::client::{HttpClient, HttpReply, SendError};
 use crate::engine::Engine;
 use crate::error_body::Coded;
 use crate::fixtures::{TemplateError, prepare};
-use crate::send::{SignOptions, sign};
+use crate::ids::new_id;
+use crate::secret::Secret;
+use crate::send::{Delivery, SignOptions, sign_as};
 use crate::store::{EventSummary, StoreError};
 use crate::text::printable;
 
+/// The most deliveries of one test message (Svix itself makes at most 8 attempts).
+pub const MAX_TIMES: u32 = 20;
+
 /// Where the app sends a test event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
+#[serde(tag = "to", rename_all = "snake_case")]
 pub enum SendTarget {
     /// The loopback listener.
     Local,
     /// The tunnel's public URL (a full round trip through ngrok).
     Public,
+    /// Any URL, e.g. the user's own app (`http://` is assumed when no scheme is typed).
+    Url {
+        /// Where to post.
+        url: String,
+    },
+}
+
+/// How to send a test event: about whom, how many times, and how to break it on purpose.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct TestOptions {
+    /// The user it is about; none: a new user each send.
+    pub user_id: Option<String>,
+    /// For session.* events: this session (e.g. end the one a session.created started); none:
+    /// a new one.
+    pub session_id: Option<String>,
+    /// Seconds added to `svix-timestamp` (negative: in the past), to test clock skew.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub timestamp_offset: i64,
+    /// Sign with a wrong key, as a misconfigured secret would.
+    pub wrong_key: bool,
+    /// How many times to deliver it: later deliveries keep the svix-id, as Svix's retries do
+    /// (0 counts as 1).
+    pub times: u32,
 }
 
 /// What a test send did.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TestSend {
-    /// The svix-id it was sent with.
+    /// The svix-id it was sent with (every delivery's).
     pub svix_id: String,
+    /// `svix-timestamp` of the first delivery (Unix s).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub svix_timestamp: i64,
     /// Its type.
     pub event_type: String,
     /// The user it is about.
     pub user_id: Option<String>,
     /// Where it was posted.
     pub url: String,
-    /// How the URL answered.
-    pub http: HttpReply,
-    /// The event Hooklab captured, when Hooklab answered.
+    /// How the URL answered each delivery, in order (never empty).
+    pub attempts: Vec<HttpReply>,
+    /// The event Hooklab captured, as it stands after the last delivery, when Hooklab answered.
     pub event: Option<EventSummary>,
 }
 
@@ -52,6 +86,15 @@ pub enum TestSendError {
     /// The user id to send it about is not one.
     #[error("`{0}` is not a user id: one word, like user_2yJshmaJAoE3XwYMmUcJwH5cXSl")]
     UserId(String),
+    /// The session id is not one, or the event is not about a session.
+    #[error("{0}")]
+    SessionId(String),
+    /// The URL to send to is not one.
+    #[error("`{0}` is not a URL to send to")]
+    Url(String),
+    /// Too many deliveries asked for.
+    #[error("{0} deliveries is too many: at most {MAX_TIMES}")]
+    Times(u32),
     /// Signing needs a secret.
     #[error("sending a signed test event needs a signing secret, and none is configured")]
     NoSecret,
@@ -68,6 +111,9 @@ impl Coded for TestSendError {
         match self {
             Self::Template(e) => e.code(),
             Self::UserId(_) => "invalid_user_id",
+            Self::SessionId(_) => "invalid_session_id",
+            Self::Url(_) => "invalid_url",
+            Self::Times(_) => "too_many_deliveries",
             Self::NoSecret => "no_secret",
             Self::Send(e) => Coded::code(e),
             Self::Store(e) => e.code(),
@@ -81,6 +127,18 @@ impl Coded for TestSendError {
                 "Leave it empty for a new user each send, or paste the id of a user in Users."
                     .into(),
             ),
+            Self::SessionId(_) => Some(
+                "Leave it empty for a new session, or paste a session's id (sess_…) from a \
+                 user's page, e.g. to end the session a session.created started."
+                    .into(),
+            ),
+            Self::Url(_) => Some(
+                "Type the full webhook URL, e.g. http://localhost:3000/api/webhooks/clerk.".into(),
+            ),
+            Self::Times(_) => Some(
+                "Svix makes at most 8 attempts per message; to load-test, use `hooklab bench`."
+                    .into(),
+            ),
             Self::NoSecret => Some(crate::secret::missing_secret_hint()),
             Self::Send(e) => Coded::hint(e),
             Self::Store(e) => e.hint().map(str::to_owned),
@@ -91,38 +149,116 @@ impl Coded for TestSendError {
         match self {
             Self::Template(e) => e.field(),
             Self::UserId(_) => Some("user_id"),
+            Self::SessionId(_) => Some("session_id"),
+            Self::Url(_) => Some("url"),
+            Self::Times(_) => Some("times"),
             _ => None,
         }
     }
 }
 
-/// Prepares `template` (fresh ids and times, about `user_id` or a new user), signs it with the
-/// current secret and posts it to `url`.
+/// A test event made from a template, ready to be signed for each of its deliveries.
+#[derive(Debug, Clone)]
+pub struct TestMessage {
+    /// Its svix-id, the same for every delivery.
+    pub svix_id: String,
+    /// Its type.
+    pub event_type: String,
+    /// The user it is about.
+    pub user_id: Option<String>,
+    /// How many deliveries were asked for (at least 1).
+    pub times: u32,
+    body: Bytes,
+    sign: SignOptions,
+}
+
+impl TestMessage {
+    /// Prepares `template` (fresh ids and times, about the chosen user and session) at `now_ms`.
+    pub fn new(template: &str, options: &TestOptions, now_ms: i64) -> Result<Self, TestSendError> {
+        let user_id = chosen_id(options.user_id.as_deref())
+            .map(|user| {
+                if is_id(user) {
+                    Ok(user)
+                } else {
+                    Err(TestSendError::UserId(shown(user)))
+                }
+            })
+            .transpose()?;
+        if options.times > MAX_TIMES {
+            return Err(TestSendError::Times(options.times));
+        }
+        let mut prepared = prepare(template, user_id, now_ms)?;
+        if let Some(session) = chosen_id(options.session_id.as_deref()) {
+            prepared.body = with_session_id(&prepared.body, &prepared.event_type, session)?;
+        }
+        Ok(Self {
+            svix_id: new_id("msg", now_ms.div_euclid(1000)),
+            event_type: prepared.event_type,
+            user_id: prepared.user_id,
+            times: options.times.max(1),
+            body: Bytes::from(prepared.body),
+            sign: SignOptions {
+                timestamp_offset: options.timestamp_offset,
+                bad_signature: options.wrong_key,
+            },
+        })
+    }
+
+    /// One delivery of the message, signed with `secret` at `now_secs` (as broken as asked).
+    pub fn delivery(&self, secret: &Secret, now_secs: i64) -> Delivery {
+        sign_as(
+            self.svix_id.clone(),
+            self.body.clone(),
+            secret,
+            now_secs,
+            self.sign,
+        )
+    }
+}
+
+/// A URL typed to send to, checked: `127.0.0.1:8787/…` becomes `http://127.0.0.1:8787/…`
+/// (typed without its scheme); anything but an http(s) URL with a host is refused.
+pub fn target_url(typed: &str) -> Result<String, TestSendError> {
+    let typed = typed.trim();
+    let url = if typed.contains("://") {
+        typed.to_owned()
+    } else {
+        format!("http://{typed}")
+    };
+    let uri = url.parse::<http::Uri>().ok();
+    let web = uri.as_ref().is_some_and(|uri| {
+        matches!(uri.scheme_str(), Some("http" | "https"))
+            && uri.host().is_some_and(|h| !h.is_empty())
+    });
+    if web {
+        Ok(url)
+    } else {
+        Err(TestSendError::Url(shown(typed)))
+    }
+}
+
+/// Makes a test message from `template` as `options` ask, signs each delivery with the
+/// current secret and posts them to `url` one after another.
 pub async fn send_test_event(
     engine: &Engine,
     client: &HttpClient,
     template: &str,
-    user_id: Option<&str>,
+    options: &TestOptions,
     url: &str,
 ) -> Result<TestSend, TestSendError> {
-    let user_id = user_id.map(str::trim).filter(|u| !u.is_empty());
-    if let Some(user) = user_id.filter(|u| !is_id(u)) {
-        let shown: String = user.chars().take(60).collect();
-        return Err(TestSendError::UserId(printable(&shown).into_owned()));
-    }
-    let now = now_ms();
-    let prepared = prepare(template, user_id, now)?;
+    let message = TestMessage::new(template, options, now_ms())?;
     let secrets = engine.secrets();
     let secret = secrets.first().ok_or(TestSendError::NoSecret)?;
-    let delivery = sign(
-        Bytes::from(prepared.body),
-        secret,
-        now.div_euclid(1000),
-        SignOptions::default(),
-    );
-    let http = delivery.post(client, url).await?;
-    let id = serde_json::from_str::<serde_json::Value>(&http.body)
-        .ok()
+    let mut svix_timestamp = None;
+    let mut attempts = Vec::new();
+    for _ in 0..message.times {
+        let delivery = message.delivery(secret, now_ms().div_euclid(1000));
+        svix_timestamp.get_or_insert(delivery.timestamp);
+        attempts.push(delivery.post(client, url).await?);
+    }
+    let id = attempts
+        .last()
+        .and_then(|last| serde_json::from_str::<serde_json::Value>(&last.body).ok())
         .and_then(|v| v.get("id").and_then(serde_json::Value::as_i64));
     let event = match id {
         Some(id) => engine
@@ -133,13 +269,45 @@ pub async fn send_test_event(
         None => None,
     };
     Ok(TestSend {
-        svix_id: delivery.svix_id,
-        event_type: prepared.event_type,
-        user_id: prepared.user_id,
+        svix_id: message.svix_id,
+        svix_timestamp: svix_timestamp.unwrap_or_default(),
+        event_type: message.event_type,
+        user_id: message.user_id,
         url: url.to_owned(),
-        http,
+        attempts,
         event,
     })
+}
+
+/// The body with `data.id` set to `session` (session.* events only).
+fn with_session_id(body: &str, event_type: &str, session: &str) -> Result<String, TestSendError> {
+    if !event_type.starts_with("session.") {
+        return Err(TestSendError::SessionId(format!(
+            "a session id applies to session.* events, not {}",
+            shown(event_type)
+        )));
+    }
+    if !is_id(session) {
+        return Err(TestSendError::SessionId(format!(
+            "`{}` is not a session id: one word, like sess_2yJshmaJAoE3XwYMmUcJwH5cXSl",
+            shown(session)
+        )));
+    }
+    let mut event: serde_json::Value = serde_json::from_str(body)
+        .map_err(|e| TestSendError::Template(TemplateError(e.to_string())))?;
+    event["data"]["id"] = session.into();
+    Ok(event.to_string())
+}
+
+/// A typed id, trimmed; `None` when left empty.
+fn chosen_id(id: Option<&str>) -> Option<&str> {
+    id.map(str::trim).filter(|id| !id.is_empty())
+}
+
+/// Text from the user, cut and escaped for an error message.
+fn shown(text: &str) -> String {
+    let cut: String = text.chars().take(60).collect();
+    printable(&cut).into_owned()
 }
 
 /// Whether `text` can be a Clerk id: one word of letters, digits and `_`, as Clerk's are.

@@ -68,6 +68,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
         replay::Target,
         replay::ReplayOutcome,
         test_event::TestSend,
+        test_event::TestOptions,
         test_event::SendTarget,
         fixtures::Fixture,
         probe::ProbeResult,

@@ -1,8 +1,10 @@
-//! Test events: the fixtures to start from, and sending one (edited or not) signed to the local
-//! or the public URL.
+//! Test events: the fixtures to start from, and sending one (edited or not) signed, or broken
+//! on purpose, to the local or the public URL or any other (the user's own app).
 
 use hooklab_core::fixtures::{FIXTURES, Fixture};
-use hooklab_core::test_event::{SendTarget, TestSend, send_test_event as send};
+use hooklab_core::test_event::{
+    SendTarget, TestOptions, TestSend, send_test_event as send, target_url,
+};
 use tauri::State;
 
 use crate::error::{CommandError, CommandResult};
@@ -14,12 +16,12 @@ pub fn list_fixtures() -> Vec<Fixture> {
     FIXTURES.to_vec()
 }
 
-/// Signs `fixture_json` (fresh ids and times, about `user_id` or a new user) and posts it.
+/// Makes a test event from `fixture_json` as `options` ask and posts it to `target`.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn send_test_event(
     state: State<'_, AppState>,
     fixture_json: String,
-    user_id: Option<String>,
+    options: TestOptions,
     target: SendTarget,
 ) -> CommandResult<TestSend> {
     let url = match target {
@@ -28,8 +30,8 @@ pub async fn send_test_event(
             hooklab_core::tunnel::TunnelState::Online { webhook_url, .. } => webhook_url,
             _ => return Err(CommandError::offline()),
         },
+        SendTarget::Url { url } => target_url(&url)?,
     };
     let engine = state.runtime.engine();
-    let user = user_id.as_deref();
-    Ok(send(engine, &state.client, &fixture_json, user, &url).await?)
+    Ok(send(engine, &state.client, &fixture_json, &options, &url).await?)
 }

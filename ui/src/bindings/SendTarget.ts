@@ -3,4 +3,8 @@
 /**
  * Where the app sends a test event.
  */
-export type SendTarget = "local" | "public";
+export type SendTarget = { "to": "local" } | { "to": "public" } | { "to": "url", 
+/**
+ * Where to post.
+ */
+url: string, };

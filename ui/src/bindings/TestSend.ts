@@ -7,9 +7,13 @@ import type { HttpReply } from "./HttpReply";
  */
 export type TestSend = { 
 /**
- * The svix-id it was sent with.
+ * The svix-id it was sent with (every delivery's).
  */
 svix_id: string, 
+/**
+ * `svix-timestamp` of the first delivery (Unix s).
+ */
+svix_timestamp: number, 
 /**
  * Its type.
  */
@@ -23,10 +27,10 @@ user_id: string | null,
  */
 url: string, 
 /**
- * How the URL answered.
+ * How the URL answered each delivery, in order (never empty).
  */
-http: HttpReply, 
+attempts: Array<HttpReply>, 
 /**
- * The event Hooklab captured, when Hooklab answered.
+ * The event Hooklab captured, as it stands after the last delivery, when Hooklab answered.
  */
 event: EventSummary | null, };

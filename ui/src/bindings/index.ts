@@ -31,6 +31,7 @@ export type { StatusReply } from './StatusReply';
 export type { SyncKind } from './SyncKind';
 export type { SyncOutcome } from './SyncOutcome';
 export type { Target } from './Target';
+export type { TestOptions } from './TestOptions';
 export type { TestSend } from './TestSend';
 export type { TunnelState } from './TunnelState';
 export type { TunnelStateRow } from './TunnelStateRow';

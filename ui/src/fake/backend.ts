@@ -16,6 +16,7 @@ import type {
   SendTarget,
   SettingsChange,
   StatusReply,
+  TestOptions,
   TestSendReply,
   TunnelState,
   UserQuery,
@@ -256,7 +257,8 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     };
   };
 
-  const sendTest = (fixtureJson: string, target: SendTarget, about: string | null): TestSendReply => {
+  const sendTest = (fixtureJson: string, target: SendTarget, options: TestOptions): TestSendReply => {
+    const about = options.user_id;
     let parsed: { type?: unknown; data?: { id?: unknown; user_id?: unknown } };
     try {
       parsed = JSON.parse(fixtureJson);
@@ -266,7 +268,10 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     const type = typeof parsed.type === 'string' ? parsed.type : fail('invalid_event', 'the fixture has no "type"', 'A Clerk event envelope has "type", "data", "object" and "timestamp".', 'fixture_json');
     if (world.secrets.length === 0)
       fail('no_secret', 'sending a signed test event needs a signing secret, and none is configured', `Save the endpoint's signing secret in Settings. ${WHERE_THE_SECRET_IS}`);
-    const url = target === 'public' ? publicUrl() : status().local_url;
+    if (options.times > 20) fail('too_many_deliveries', `${options.times} deliveries is too many: at most 20`, 'Svix makes at most 8 attempts per message.', 'times');
+    const url = target.to === 'url' ? target.url.trim() : target.to === 'public' ? publicUrl() : status().local_url;
+    if (target.to === 'url' && !/^(https?:\/\/)?[^\s/]+/.test(url ?? ''))
+      fail('invalid_url', `\`${url}\` is not a URL to send to`, 'Type the full webhook URL, e.g. http://localhost:3000/api/webhooks/clerk.', 'url');
     if (!url) fail('tunnel_offline', 'the tunnel is not online, so there is no public URL to send to', 'Send it to the local URL, or add an ngrok authtoken in Settings.');
     const at = Date.now();
     const chosen = about?.trim() || null;
@@ -284,39 +289,52 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     const emails = Array.isArray(data.email_addresses) ? (data.email_addresses as { id?: string; email_address?: string }[]) : [];
     const primary = emails.find((e) => e.id === data.primary_email_address_id) ?? emails[0];
     const phones = Array.isArray(data.phone_numbers) ? (data.phone_numbers as { phone_number?: string }[]) : [];
-    const ev = world.receive({
-      at,
-      source: 'test',
-      svixId,
-      type,
-      userId,
-      body: {
-        sample: type,
+    const svixTimestamp = Math.floor(at / 1000) + options.timestamp_offset;
+    const elapsed = () => (target.to === 'public' ? 212.4 + rand() * 80 : 3.2 + rand() * 3);
+    if (target.to === 'url') {
+      const attempts = Array.from({ length: Math.max(1, options.times) }, () => ({ status: 200, body: '{"ok":true}', elapsed_ms: 8 + rand() * 20 }));
+      return { svix_id: svixId, svix_timestamp: svixTimestamp, event_type: type, user_id: userId, url, attempts, event: null };
+    }
+    let ev: ReturnType<typeof world.receive> | null = null;
+    const attempts = [];
+    for (let i = 0; i < Math.max(1, options.times); i++) {
+      ev = world.receive({
         at,
+        source: 'test',
+        svixId,
+        svixTimestamp,
+        type,
         userId,
-        text: compact,
-        sessionId: type.startsWith('session.') ? (str(data.id) ?? undefined) : undefined,
-        person: {
-          first: str(data.first_name),
-          last: str(data.last_name),
-          username: str(data.username),
-          email: str(primary?.email_address),
-          phone: str(phones[0]?.phone_number),
+        body: {
+          sample: type,
+          at,
+          userId,
+          text: compact,
+          sessionId: type.startsWith('session.') ? (options.session_id ?? str(data.id) ?? undefined) : undefined,
+          person: {
+            first: str(data.first_name),
+            last: str(data.last_name),
+            username: str(data.username),
+            email: str(primary?.email_address),
+            phone: str(phones[0]?.phone_number),
+          },
+          createdAt: Number(data.created_at) || at,
+          updatedAt: Number(data.updated_at) || at,
         },
-        createdAt: Number(data.created_at) || at,
-        updatedAt: Number(data.updated_at) || at,
-      },
-      signature: 'current',
-    });
+        signature: options.wrong_key ? 'other' : 'current',
+      });
+      const reply = ev.s.status === 200 ? { id: ev.s.id, verification: ev.s.verification, sync: ev.s.sync } : { error: ev.s.hint, id: ev.s.id };
+      attempts.push({ status: ev.s.status, body: JSON.stringify(reply), elapsed_ms: elapsed() });
+    }
     flush();
-    const reply = ev.s.status === 200 ? { id: ev.s.id, verification: ev.s.verification, sync: ev.s.sync } : { error: ev.s.hint, id: ev.s.id };
     return {
       svix_id: svixId,
+      svix_timestamp: svixTimestamp,
       event_type: type,
       user_id: userId,
       url,
-      http: { status: ev.s.status, body: JSON.stringify(reply), elapsed_ms: target === 'public' ? 212.4 + rand() * 80 : 3.2 + rand() * 3 },
-      event: ev.s,
+      attempts,
+      event: ev ? ev.s : null,
     };
   };
 
@@ -418,7 +436,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     set_pins: () => null,
     replay: (a) => replay(a.request as ReplayRequest),
     list_fixtures: () => SAMPLES.map((s) => ({ name: s.name, about: s.about, json: s.json })),
-    send_test_event: (a) => sendTest(String(a.fixture_json), a.target as SendTarget, (a.user_id as string | null) ?? null),
+    send_test_event: (a) => sendTest(String(a.fixture_json), a.target as SendTarget, a.options as TestOptions),
     restart_tunnel: () => {
       connect(lastPublicUrl);
       return null;

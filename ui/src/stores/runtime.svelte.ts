@@ -1,5 +1,6 @@
 // The runtime as last reported (RuntimeStatus), the alarms raised since launch, and how long Clerk
 // could not reach Hooklab before the tunnel last came back.
+import { changeSettings } from '../api';
 import type { Alarm, Downtime, RuntimeStatus } from '../types';
 
 class Runtime {
@@ -16,6 +17,21 @@ class Runtime {
 
   dismiss(alarm: Alarm): void {
     this.alarms = this.alarms.filter((a) => a !== alarm);
+  }
+
+  /** Saves `typed` as the user's app URL in Settings when none is saved yet, so it is there next
+   * time; resolves to whether it did. A saved one is never replaced from here: live forwarding
+   * goes to it. A URL Settings refuses is simply not remembered. */
+  async rememberAppUrl(typed: string): Promise<boolean> {
+    const s = this.status;
+    const url = typed.trim();
+    if (!s || s.forward_overridden_by || s.forward_url || !url) return false;
+    try {
+      this.status = await changeSettings({ change: 'set_forward', url, live: false });
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -1,0 +1,145 @@
+// The Send test view does what `hooklab send` does, in the window: a delivery signed with a
+// wrong key or an old timestamp arrives refused with the matching hint and syncs nothing; one
+// message delivered three times is one event with three deliveries; a session event can end a
+// chosen session; "Your app" posts straight to the user's handler (signed, headers as Svix
+// sends them) and remembers its URL in Settings.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { App } from './app.mjs';
+
+let app;
+let yourApp;
+const received = [];
+
+before(async () => {
+  yourApp = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => yourApp.listen(0, '127.0.0.1', resolve));
+  app = await App.start();
+  await app.session.waitFor('[data-testid="tab-events"]', { what: 'the window' });
+});
+after(async () => {
+  await app?.stop();
+  yourApp?.close();
+});
+
+const result = () => app.session.execute(`return document.querySelector('[data-testid="send-result"]').innerText`);
+
+async function open(tab) {
+  const [link] = await app.session.find(`[data-testid="tab-${tab}"]`);
+  await link.click();
+}
+
+async function fixture(text) {
+  await (await app.session.waitFor('[data-testid="fixture"]', { text, what: `the fixture "${text}"` })).click();
+}
+
+/** Picks the option of a select by its visible text, as a user would. */
+async function choose(testid, text) {
+  const found = await app.session.execute(
+    `const select = document.querySelector('[data-testid="' + arguments[0] + '"]');
+     const i = [...select.options].findIndex((o) => o.text.includes(arguments[1]));
+     if (i < 0) return false;
+     select.selectedIndex = i;
+     select.dispatchEvent(new Event('change', { bubbles: true }));
+     return true;`,
+    [testid, text],
+  );
+  assert.ok(found, `no option "${text}" in ${testid}`);
+}
+
+async function send() {
+  await (await app.session.waitFor('[data-testid="send-test"]')).click();
+  await app.session.waitFor('[data-testid="send-result"], [data-testid="send-error"], [data-testid="field-error"]', { what: 'an answer' });
+}
+
+test('a delivery signed with a wrong key, or 10 minutes old, is refused with the hint that names it', async () => {
+  await open('send');
+  await fixture('email + password sign-up');
+  await choose('send-signature', 'wrong key');
+  await app.session.waitFor('[data-testid="send-plan"]', { text: 'wrong whsec_', what: 'what to expect, said before sending' });
+  await send();
+  await app.session.waitFor('[data-testid="send-result"]', { text: 'HTTP 401', what: 'the refusal' });
+  assert.match(await result(), /bad signature/);
+  await app.session.waitFor('[data-testid="send-outcome"]', { text: 'secret', what: 'the wrong-secret hint' });
+
+  await (await app.session.waitFor('button', { text: 'Back to one correct delivery' })).click();
+  await choose('send-shift', '10 min ago');
+  await send();
+  await app.session.waitFor('[data-testid="send-result"]', { text: 'too old', what: 'the stale timestamp' });
+  await app.session.waitFor('[data-testid="send-shifted"]', { text: '10 min in the past' });
+  const users = JSON.parse(app.cli(['--json', 'users'])).items;
+  assert.equal(users.length, 0, 'nothing refused was synced');
+});
+
+test('one message delivered three times is one event with three deliveries', async () => {
+  await (await app.session.waitFor('button', { text: 'Back to one correct delivery' })).click();
+  const times = await app.session.waitFor('[data-testid="send-times"]');
+  await times.clear();
+  await times.type('3');
+  await app.session.waitFor('[data-testid="send-test"]', { text: 'Send ×3' });
+  await send();
+  await app.session.waitFor('[data-testid="send-deliveries"]', { text: '3 deliveries', what: 'the delivery count' });
+  const attempts = await app.session.execute(`return document.querySelectorAll('[data-testid="send-attempts"] li').length`);
+  assert.equal(attempts, 3, 'every delivery and its answer is listed');
+  assert.match(await result(), /applied/);
+  const { items } = JSON.parse(app.cli(['--json', 'events']));
+  const verified = items.filter((e) => e.verification === 'verified');
+  assert.equal(verified.length, 1, 'one event, not three');
+  assert.equal(verified[0].delivery_count, 3);
+  await (await app.session.waitFor('[data-testid="captured-link"]')).click();
+  await app.session.waitFor(`[data-testid="event-row"][data-id="${verified[0].id}"][data-deliveries="3"]`, { what: 'the row, ×3' });
+});
+
+test("a sign-out about a chosen session ends that session", async () => {
+  await open('send');
+  await (await app.session.waitFor('button', { text: 'Back to one correct delivery' })).click();
+  const created = app.send(['user.created']);
+  const user = created.user_id;
+  const userField = await app.session.waitFor('[data-testid="send-user"]');
+  await userField.clear();
+  await userField.type(user);
+  await fixture('a sign-in');
+  await send();
+  await app.session.waitFor('[data-testid="send-result"]', { text: 'applied', what: 'the sign-in' });
+  const [session] = JSON.parse(app.cli(['--json', 'user', user])).sessions;
+  await fixture('a sign-out');
+  const field = await app.session.waitFor('[data-testid="send-session"]', { what: 'the session field, for session events' });
+  await field.type(session.id);
+  await send();
+  await app.session.waitFor('[data-testid="send-result"]', { text: 'session.ended' });
+  const after = JSON.parse(app.cli(['--json', 'user', user])).sessions;
+  assert.deepEqual(after.map((s) => [s.id, s.status]), [[session.id, 'ended']]);
+  // A session on an event that is not about one is refused beside the field.
+  await fixture('email + password sign-up');
+  assert.equal(await app.session.execute(`return document.querySelector('[data-testid="send-session"]')`), null, 'no session field for user events');
+});
+
+test('"Your app" posts straight to your handler, signed, and remembers its URL', async () => {
+  const url = `http://localhost:${yourApp.address().port}/api/webhooks/clerk`;
+  await (await app.session.waitFor('[data-testid="send-target-app"]')).click();
+  const input = await app.session.waitFor('[data-testid="send-app-url"]', { what: 'the app URL field' });
+  await input.type('not a url');
+  await send();
+  await app.session.waitFor('[data-testid="field-error"][data-field="url"]', { text: 'not a URL', what: 'the URL error' });
+  await input.clear();
+  await input.type(url);
+  const before = received.length;
+  await send();
+  await app.session.waitFor('[data-testid="send-result"]', { text: 'HTTP 204', what: "your app's answer" });
+  assert.match(await result(), /did not capture/);
+  assert.equal(received.length, before + 1);
+  const got = received.at(-1);
+  assert.ok(got.headers['svix-signature']?.startsWith('v1,'), 'signed like Svix');
+  assert.equal(JSON.parse(got.body).type, 'user.created');
+  assert.equal(app.settings().forward_url, url, 'remembered in Settings → Your app');
+  assert.notEqual(app.settings().forward_live, true, 'remembered, not turned on');
+});
