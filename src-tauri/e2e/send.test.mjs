@@ -143,3 +143,31 @@ test('"Your app" posts straight to your handler, signed, and remembers its URL',
   assert.equal(app.settings().forward_url, url, 'remembered in Settings → Your app');
   assert.notEqual(app.settings().forward_live, true, 'remembered, not turned on');
 });
+
+test('a resend with an edited body: as captured it is refused like a modified body, re-signed the edit is applied', async () => {
+  const sent = app.send(['user.created']);
+  const id = sent.response.id;
+  await open('events');
+  await (await app.session.waitFor(`[data-testid="event-row"][data-id="${id}"]`)).click();
+  await (await app.session.waitFor('[data-testid="resend"]')).click();
+  await (await app.session.waitFor('[data-testid="edit-body"]', { what: 'the edit toggle' })).click();
+  await app.session.waitFor('[data-testid="resend-body"]', { what: 'the body editor' });
+  await app.session.execute(
+    `const area = document.querySelector('[data-testid="resend-body"]');
+     area.value = area.value.replace('"first_name":"Alex"', '"first_name":"Edited"');
+     area.dispatchEvent(new Event('input', { bubbles: true }));`,
+  );
+  await (await app.session.waitFor('[data-testid="mode-captured"]')).click();
+  await app.session.waitFor('[data-testid="edited-unsigned"]', { text: 'signature_mismatch', what: 'the warning before sending' });
+  await (await app.session.waitFor('[data-testid="resend-go"]')).click();
+  await app.session.waitFor('[data-testid="resend-outcome"]', { text: 'bad signature', what: 'the edit refused as captured' });
+
+  await (await app.session.waitFor('[data-testid="mode-new"]')).click();
+  assert.equal(await app.session.execute(`return document.querySelector('[data-testid="edited-unsigned"]')`), null, 'no warning once re-signed');
+  await (await app.session.waitFor('[data-testid="resend-go"]')).click();
+  await app.session.waitFor('[data-testid="resend-outcome"]', { text: 'applied', what: 'the edit applied' });
+  await app.shot('resend-edited');
+  const user = JSON.parse(app.cli(['--json', 'user', sent.user_id]));
+  assert.equal(user.user.first_name, 'Edited');
+  await (await app.session.waitFor('[data-testid="resend-dialog"] button', { text: 'Close' })).click();
+});

@@ -43,6 +43,7 @@ pub async fn run(ctx: Context, args: ReplayArgs) -> Result<(), CliError> {
         key: args.key,
         signing,
         target: target.clone(),
+        body: args.body.as_deref().map(read_body).transpose()?,
     };
     let outcome = replay(&engine, &HttpClient::new(), &request).await;
     engine.close().await;
@@ -65,6 +66,19 @@ pub async fn run(ctx: Context, args: ReplayArgs) -> Result<(), CliError> {
             "the resend was answered {status}"
         )))
     }
+}
+
+/// The body to send instead of the captured one: the file at `path`, or stdin for `-`.
+fn read_body(path: &str) -> Result<String, CliError> {
+    let read = if path == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(path)
+    };
+    read.map_err(|e| {
+        let what = if path == "-" { "stdin" } else { path };
+        CliError::Io(format!("cannot read the body from {what}: {e}"))
+    })
 }
 
 fn print_outcome(outcome: &ReplayOutcome, target: &Target, signing: Signing) {

@@ -84,4 +84,31 @@ fn a_secret_saved_while_serve_runs_applies_and_replay_recovers_the_failed_delive
         2,
         "{original}"
     );
+
+    // With an edited body (`--body FILE`), re-signed as a new message: the edit is applied.
+    let body = sandbox.run(&["event", &event_id, "--raw"]).stdout;
+    let edited = String::from_utf8(body)
+        .unwrap()
+        .replace("\"first_name\":\"Alex\"", "\"first_name\":\"Edited\"");
+    assert!(
+        edited.contains("Edited"),
+        "the captured body names Alex: {edited}"
+    );
+    let file = sandbox.dir.path().join("edited.json");
+    std::fs::write(&file, &edited).unwrap();
+    let file = file.to_str().unwrap();
+    let args = [
+        "replay",
+        &event_id,
+        "--re-sign",
+        "--new-id",
+        "--over-http",
+        &url,
+        "--body",
+        file,
+    ];
+    let resent = sandbox.run(&args);
+    assert!(resent.status.success(), "{resent:?}");
+    let shown = json(&sandbox.run(&["--json", "user", &user]));
+    assert_eq!(shown["user"]["first_name"], "Edited", "{shown}");
 }

@@ -1,7 +1,9 @@
 //! Resending a captured event. *Re-run in Hooklab*: the stored bytes and headers are judged and
 //! stored again with today's secrets and settings, as a new event linked to the original.
 //! *Over HTTP*: the stored request is posted to a URL (Hooklab's own, locally or through the
-//! tunnel) as captured or re-signed, carrying a header naming the event it replays. A replay
+//! tunnel) as captured or re-signed, carrying a header naming the event it replays. Either way
+//! the body can be edited first (ngrok's "replay with modifications"): re-signed, the edit is a
+//! valid delivery; as captured, it shows what a body modified on the way looks like. A replay
 //! is always a new event, never an edit of history.
 
 use bytes::Bytes;
@@ -56,6 +58,10 @@ pub struct ReplayRequest {
     pub signing: Signing,
     /// Where to.
     pub target: Target,
+    /// The body to send instead of the captured one (edited by the user); none: as captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub body: Option<String>,
 }
 
 /// What a resend did.
@@ -139,12 +145,27 @@ pub async fn replay(
         .event(request.key.clone())
         .await?
         .ok_or_else(|| ReplayError::NotFound(request.key.clone()))?;
-    if let Some(reason) = body_not_kept(&detail) {
+    // An edit that changes nothing is no edit: the request goes as captured.
+    let edited = request
+        .body
+        .as_deref()
+        .filter(|b| b.as_bytes() != detail.body.as_slice());
+    if let (None, Some(reason)) = (edited, body_not_kept(&detail)) {
         return Err(ReplayError::BodyNotKept(detail.summary.id, reason));
     }
+    let body = edited.map_or_else(
+        || Bytes::from(detail.body.clone()),
+        |b| Bytes::copy_from_slice(b.as_bytes()),
+    );
     let now = now_ms();
     let mut headers = crate::capture::decode_headers(&detail.raw_headers);
     let note = match request.signing {
+        Signing::AsCaptured if edited.is_some() => Some(
+            "The body was edited after it was signed, so the captured signature no longer \
+             matches it: a receiver that verifies refuses it (signature_mismatch), as it would \
+             a body modified on the way. Re-sign it to send the edit as a valid delivery."
+                .to_owned(),
+        ),
         Signing::AsCaptured => match request.target {
             Target::Rerun => Some(
                 "Judged as of its original arrival (the signature's age is measured from \
@@ -154,12 +175,11 @@ pub async fn replay(
             Target::Http { .. } => expired_signature(&detail, now),
         },
         Signing::ReSigned { new_id } => {
-            re_sign(engine, &detail, &mut headers, new_id, now)?;
+            re_sign(engine, &detail, &body, &mut headers, new_id, now)?;
             None
         }
     };
     let svix_id = SvixHeaders::read(&headers).id;
-    let body = Bytes::from(detail.body.clone());
     let original = detail.summary.clone();
     match &request.target {
         Target::Rerun => {
@@ -235,7 +255,8 @@ pub(crate) fn headers_to_post(
 ) -> Result<HeaderMap, ReplayError> {
     let mut headers = crate::capture::decode_headers(&detail.raw_headers);
     if expired_signature(detail, now).is_some() && !engine.secrets().is_empty() {
-        re_sign(engine, detail, &mut headers, false, now)?;
+        let body = Bytes::from(detail.body.clone());
+        re_sign(engine, detail, &body, &mut headers, false, now)?;
     }
     without_hop_by_hop(&mut headers);
     Ok(headers)
@@ -259,7 +280,8 @@ pub async fn re_signed_headers(
         .await?
         .ok_or_else(|| ReplayError::NotFound(key.to_owned()))?;
     let mut headers = crate::capture::decode_headers(&detail.raw_headers);
-    re_sign(engine, &detail, &mut headers, false, now_ms())?;
+    let body = Bytes::from(detail.body.clone());
+    re_sign(engine, &detail, &body, &mut headers, false, now_ms())?;
     Ok(headers
         .iter()
         .map(|(k, v)| {
@@ -308,10 +330,11 @@ fn human_age(secs: i64) -> String {
     }
 }
 
-/// Replaces the signature headers with fresh ones signed now with the current secret.
+/// Replaces the signature headers with fresh ones for `body`, signed now with the current secret.
 fn re_sign(
     engine: &Engine,
     detail: &EventDetail,
+    body: &Bytes,
     headers: &mut HeaderMap,
     new_id: bool,
     now: i64,
@@ -324,7 +347,7 @@ fn re_sign(
     };
     let delivery = sign_as(
         svix_id,
-        Bytes::from(detail.body.clone()),
+        body.clone(),
         secret,
         now.div_euclid(1000),
         SignOptions::default(),

@@ -258,6 +258,7 @@ async fn forwarding_turned_on_applies_at_once_and_an_app_that_is_down_gets_a_hin
         key: id.to_string(),
         signing: Signing::AsCaptured,
         target: Target::Http { url: down.clone() },
+        body: None,
     };
     let outcome = replay(runtime.engine(), &HttpClient::new(), &request)
         .await

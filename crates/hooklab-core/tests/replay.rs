@@ -20,6 +20,7 @@ async fn resend(h: &Harness, key: i64, signing: Signing, target: Target) -> Repl
         key: key.to_string(),
         signing,
         target,
+        body: None,
     };
     within("a resend", replay(&h.engine, &h.client, &request))
         .await
@@ -188,6 +189,7 @@ async fn resending_needs_an_event_and_re_signing_needs_a_secret() {
         key: "msg_nothing".into(),
         signing: Signing::AsCaptured,
         target: Target::Rerun,
+        body: None,
     };
     let err = replay(&h.engine, &h.client, &request).await.unwrap_err();
     assert_eq!(
@@ -202,9 +204,57 @@ async fn resending_needs_an_event_and_re_signing_needs_a_secret() {
         key: first.id().to_string(),
         signing: Signing::ReSigned { new_id: false },
         target: Target::Rerun,
+        body: None,
     };
     let err = replay(&h.engine, &h.client, &request).await.unwrap_err();
     let body = hooklab_core::error_body::ErrorBody::of(&err);
     assert_eq!(body.code, "no_secret");
     assert!(body.hint.unwrap().contains("Signing Secret"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_body_re_signed_applies_the_edit_and_as_captured_fails_like_a_modified_body() {
+    let h = Harness::start().await;
+    let created = fixture("user.created", None, now_ms());
+    let user = user_of(&created);
+    let edited = created
+        .body
+        .replace("\"first_name\":\"Alex\"", "\"first_name\":\"Edited\"");
+    assert_ne!(edited, created.body, "the fixture has the name to edit");
+    let first = h.deliver(&signed(created.body)).await;
+    let with_body = |signing, body: &str| ReplayRequest {
+        key: first.id().to_string(),
+        signing,
+        target: over_http(&h),
+        body: Some(body.to_owned()),
+    };
+
+    let request = with_body(Signing::AsCaptured, &edited);
+    let outcome = within("a resend", replay(&h.engine, &h.client, &request))
+        .await
+        .unwrap();
+    let event = outcome.event.expect("Hooklab answered");
+    assert_eq!(event.verification, "signature_mismatch");
+    assert!(outcome.note.unwrap().contains("edited"));
+    assert_eq!(
+        h.existing_user(&user).await.user.first_name.as_deref(),
+        Some("Alex"),
+        "a body that does not match its signature changes nothing"
+    );
+
+    let request = with_body(Signing::ReSigned { new_id: true }, &edited);
+    let outcome = within("a resend", replay(&h.engine, &h.client, &request))
+        .await
+        .unwrap();
+    let event = outcome.event.expect("Hooklab answered");
+    assert_eq!(event.sync, SyncKind::Applied, "{}", event.sync_detail);
+    assert_eq!(
+        h.existing_user(&user).await.user.first_name.as_deref(),
+        Some("Edited")
+    );
+    assert_eq!(
+        h.event(event.id).await.body,
+        edited.as_bytes(),
+        "the edit was sent"
+    );
 }

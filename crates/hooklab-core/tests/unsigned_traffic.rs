@@ -126,6 +126,7 @@ async fn an_unsigned_body_keeps_only_its_first_64_kib() {
         key: reply.id().to_string(),
         signing: Signing::AsCaptured,
         target: Target::Rerun,
+        body: None,
     };
     let err = replay(&h.engine, &h.client, &request).await.unwrap_err();
     assert!(err.to_string().contains("first 64 KiB"), "{err}");

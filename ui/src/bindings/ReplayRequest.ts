@@ -17,4 +17,8 @@ signing: Signing,
 /**
  * Where to.
  */
-target: Target, };
+target: Target, 
+/**
+ * The body to send instead of the captured one (edited by the user); none: as captured.
+ */
+body?: string, };

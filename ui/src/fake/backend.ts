@@ -204,6 +204,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
   const publicUrl = () => (tunnel.state === 'online' ? tunnel.webhook_url : null);
 
   const replay = (req: ReplayRequest): ReplayOutcome => {
+    if (req.body !== undefined) fail('not_in_fake', 'the in-browser fake cannot resend an edited body', 'Run the app (make run) to try it.');
     const detail = world.getEvent(req.key);
     if (!detail) fail('event_not_found', `no event ${req.key}`, 'Pass an event number or svix-id (msg_…) from the event log.');
     const orig = world.events[detail.id - 1];
