@@ -1,8 +1,9 @@
 // The Send test view does what `hooklab send` does, in the window: a delivery signed with a
 // wrong key or an old timestamp arrives refused with the matching hint and syncs nothing; one
-// message delivered three times is one event with three deliveries; a session event can end a
-// chosen session; "Your app" posts straight to the user's handler (signed, headers as Svix
-// sends them) and remembers its URL in Settings.
+// message delivered three times is one event with three deliveries; "End it…" on a user's
+// session sends the sign-out that ends it; "Your app" posts straight to the user's handler
+// (signed, headers as Svix sends them) and remembers its URL in Settings; a resend with an
+// edited body fails as captured and applies re-signed.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -111,14 +112,18 @@ test("a sign-out about a chosen session ends that session", async () => {
   await send();
   await app.session.waitFor('[data-testid="send-result"]', { text: 'applied', what: 'the sign-in' });
   const [session] = JSON.parse(app.cli(['--json', 'user', user])).sessions;
-  await fixture('a sign-out');
-  const field = await app.session.waitFor('[data-testid="send-session"]', { what: 'the session field, for session events' });
-  await field.type(session.id);
+  // From the user's page, "End it…" on the session opens Send test with a sign-out about it.
+  await app.session.execute(`location.hash = '#/users/' + arguments[0]`, [user]);
+  await (await app.session.waitFor('[data-testid="end-session"]', { what: "the active session's End it…" })).click();
+  await app.session.waitFor('[data-testid="fixture-json"]', { what: 'Send test' });
+  assert.equal(await app.session.execute(`return document.querySelector('[data-testid="send-session"]').value`), session.id);
+  assert.equal(await app.session.execute(`return document.querySelector('[data-testid="send-user"]').value`), user);
+  assert.match(await app.session.execute(`return document.querySelector('[data-testid="fixture-json"]').value`), /"session\.ended"/);
   await send();
   await app.session.waitFor('[data-testid="send-result"]', { text: 'session.ended' });
   const after = JSON.parse(app.cli(['--json', 'user', user])).sessions;
   assert.deepEqual(after.map((s) => [s.id, s.status]), [[session.id, 'ended']]);
-  // A session on an event that is not about one is refused beside the field.
+  // The session field is there only for session events.
   await fixture('email + password sign-up');
   assert.equal(await app.session.execute(`return document.querySelector('[data-testid="send-session"]')`), null, 'no session field for user events');
 });
@@ -151,7 +156,11 @@ test('a resend with an edited body: as captured it is refused like a modified bo
   await (await app.session.waitFor(`[data-testid="event-row"][data-id="${id}"]`)).click();
   await (await app.session.waitFor('[data-testid="resend"]')).click();
   await (await app.session.waitFor('[data-testid="edit-body"]', { what: 'the edit toggle' })).click();
-  await app.session.waitFor('[data-testid="resend-body"]', { what: 'the body editor' });
+  const editor = await app.session.waitFor('[data-testid="resend-body"]', { what: 'the body editor' });
+  // Enter in the editor is a newline, not "send".
+  await editor.type('\uE007');
+  assert.match(await app.session.execute(`return document.querySelector('[data-testid="resend-body"]').value`), /\n/);
+  assert.equal(await app.session.execute(`return document.querySelector('[data-testid="resend-outcome"], [data-testid="resend-error"]')`), null, 'nothing was sent');
   await app.session.execute(
     `const area = document.querySelector('[data-testid="resend-body"]');
      area.value = area.value.replace('"first_name":"Alex"', '"first_name":"Edited"');

@@ -147,8 +147,8 @@ pub struct ReplayArgs {
     /// --re-sign it goes as captured, and Svix's 5-minute tolerance refuses older captures.
     #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
     pub over_http: Option<String>,
-    /// Send this body instead of the captured one: a file, or `-` for stdin. Re-signed, the
-    /// edit is a valid delivery; as captured, it fails like a body modified on the way.
+    /// Send this body instead of the captured one: a file, or `-` for stdin. With --re-sign
+    /// --new-id the edit is applied; as captured, it fails like a body modified on the way.
     #[arg(long, value_name = "FILE")]
     pub body: Option<String>,
 }

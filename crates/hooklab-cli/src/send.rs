@@ -28,7 +28,7 @@ pub async fn run(ctx: Context, args: SendArgs) -> Result<(), CliError> {
         session_id: args.session_id,
         timestamp_offset: args.timestamp_offset.unwrap_or(0),
         wrong_key: args.bad_signature,
-        times: args.times,
+        times: i64::from(args.times),
     };
     let message = TestMessage::new(&template, &options, now_ms())?;
     let url = args

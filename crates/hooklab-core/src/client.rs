@@ -37,6 +37,26 @@ pub enum SendError {
     },
 }
 
+/// A URL a user typed to send to, checked: `127.0.0.1:8787/…` becomes `http://127.0.0.1:8787/…`
+/// (typed without its scheme); anything but an http(s) URL with a host is refused.
+pub fn typed_url(typed: &str) -> Result<String, SendError> {
+    let typed = typed.trim();
+    let url = if typed.contains("://") {
+        typed.to_owned()
+    } else {
+        format!("http://{typed}")
+    };
+    let web = url.parse::<http::Uri>().is_ok_and(|uri| {
+        matches!(uri.scheme_str(), Some("http" | "https"))
+            && uri.host().is_some_and(|h| !h.is_empty())
+    });
+    if web {
+        Ok(url)
+    } else {
+        Err(SendError::BadUrl(typed.to_owned()))
+    }
+}
+
 /// How the other side answered.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -2,8 +2,9 @@
 //! stored again with today's secrets and settings, as a new event linked to the original.
 //! *Over HTTP*: the stored request is posted to a URL (Hooklab's own, locally or through the
 //! tunnel) as captured or re-signed, carrying a header naming the event it replays. Either way
-//! the body can be edited first (ngrok's "replay with modifications"): re-signed, the edit is a
-//! valid delivery; as captured, it shows what a body modified on the way looks like. A replay
+//! the body can be edited first (ngrok's "replay with modifications"): re-signed with a new
+//! svix-id, the edit is applied; as captured, it shows what a body modified on the way looks
+//! like. A replay
 //! is always a new event, never an edit of history.
 
 use bytes::Bytes;
@@ -93,6 +94,14 @@ pub enum ReplayError {
     /// Re-signing needs a secret.
     #[error("re-signing needs a signing secret, and none is configured")]
     NoSecret,
+    /// The edited body is larger than the receiver takes.
+    #[error("the edited body is {size} bytes; the receiver takes at most {limit}")]
+    EditTooLarge {
+        /// Its size.
+        size: usize,
+        /// The receiver's body limit.
+        limit: usize,
+    },
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -107,6 +116,7 @@ impl Coded for ReplayError {
             Self::NotFound(_) => "event_not_found",
             Self::BodyNotKept(..) => "body_not_kept",
             Self::NoSecret => "no_secret",
+            Self::EditTooLarge { .. } => "body_too_large",
             Self::Store(e) => e.code(),
             Self::Send(e) => Coded::code(e),
         }
@@ -119,6 +129,9 @@ impl Coded for ReplayError {
             }
             Self::BodyNotKept(..) => None,
             Self::NoSecret => Some(crate::secret::missing_secret_hint()),
+            Self::EditTooLarge { .. } => Some(
+                "Clerk's events are a few KB; a body this large would be refused with 413.".into(),
+            ),
             Self::Store(e) => e.hint().map(str::to_owned),
             Self::Send(e) => Coded::hint(e),
         }
@@ -153,12 +166,19 @@ pub async fn replay(
     if let (None, Some(reason)) = (edited, body_not_kept(&detail)) {
         return Err(ReplayError::BodyNotKept(detail.summary.id, reason));
     }
+    if let Some(size) = edited.map(str::len).filter(|&n| n > engine.body_limit()) {
+        let limit = engine.body_limit();
+        return Err(ReplayError::EditTooLarge { size, limit });
+    }
     let body = edited.map_or_else(
         || Bytes::from(detail.body.clone()),
         |b| Bytes::copy_from_slice(b.as_bytes()),
     );
     let now = now_ms();
     let mut headers = crate::capture::decode_headers(&detail.raw_headers);
+    if edited.is_some() {
+        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    }
     let note = match request.signing {
         Signing::AsCaptured if edited.is_some() => Some(
             "The body was edited after it was signed, so the captured signature no longer \
@@ -176,7 +196,12 @@ pub async fn replay(
         },
         Signing::ReSigned { new_id } => {
             re_sign(engine, &detail, &body, &mut headers, new_id, now)?;
-            None
+            (edited.is_some() && !new_id).then(|| {
+                "Re-signed with the same svix-id: Hooklab, like any idempotent handler, takes it \
+                 as a redelivery of the message it already has, so the edit is not applied. \
+                 Re-sign it with a new svix-id to apply it."
+                    .to_owned()
+            })
         }
     };
     let svix_id = SvixHeaders::read(&headers).id;
@@ -209,13 +234,16 @@ pub async fn replay(
             })
         }
         Target::Http { url } => {
+            let url = &crate::client::typed_url(url)?;
             without_hop_by_hop(&mut headers);
             if let Ok(value) = HeaderValue::from_str(&original.id.to_string()) {
                 headers.insert(HeaderName::from_static(REPLAY_HEADER), value);
             }
             let sent_at = now_ms();
             let reply = client.post(url, &headers, body).await?;
-            if !from_hooklab(&reply) {
+            // An edited body is not the event's: the app's answer to it is not the event's
+            // forward.
+            if edited.is_none() && !from_hooklab(&reply) {
                 // Another app answered (the user's): it is the event's latest forward now, so
                 // its row and detail show this answer instead of an older failure.
                 let forward = crate::forward::answered(original.id, url, sent_at, reply.clone());
@@ -309,7 +337,7 @@ pub(crate) fn body_not_kept(detail: &EventDetail) -> Option<&'static str> {
 /// Warns that an as-captured resend will fail Svix's timestamp check, when it will.
 pub fn expired_signature(detail: &EventDetail, now_ms: i64) -> Option<String> {
     let signed_at = detail.summary.svix_timestamp?;
-    let age = now_ms.div_euclid(1000) - signed_at;
+    let age = now_ms.div_euclid(1000).saturating_sub(signed_at);
     (age > TOLERANCE_SECS).then(|| {
         format!(
             "Its signature is {} old; Svix's tolerance is 5 minutes, so a receiver that checks \

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::capture::now_ms;
-use crate::client::{HttpClient, HttpReply, SendError};
+use crate::client::{HttpClient, HttpReply, SendError, typed_url};
 use crate::engine::Engine;
 use crate::error_body::Coded;
 use crate::fixtures::{TemplateError, prepare};
@@ -18,7 +18,11 @@ use crate::store::{EventSummary, StoreError};
 use crate::text::printable;
 
 /// The most deliveries of one test message (Svix itself makes at most 8 attempts).
-pub const MAX_TIMES: u32 = 20;
+pub const MAX_TIMES: i64 = 20;
+
+/// The largest shift of `svix-timestamp`, either way: a year (anything past Svix's 5 minutes
+/// already fails; more only makes timestamps nothing can show).
+pub const MAX_OFFSET_SECS: i64 = 366 * 86_400;
 
 /// Where the app sends a test event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,9 +55,10 @@ pub struct TestOptions {
     pub timestamp_offset: i64,
     /// Sign with a wrong key, as a misconfigured secret would.
     pub wrong_key: bool,
-    /// How many times to deliver it: later deliveries keep the svix-id, as Svix's retries do
-    /// (0 counts as 1).
-    pub times: u32,
+    /// How many times to deliver it, up to [`MAX_TIMES`]: later deliveries keep the svix-id,
+    /// as Svix's retries do (0 counts as 1).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub times: i64,
 }
 
 /// What a test send did.
@@ -73,6 +78,8 @@ pub struct TestSend {
     pub url: String,
     /// How the URL answered each delivery, in order (never empty).
     pub attempts: Vec<HttpReply>,
+    /// Why the deliveries stopped before the number asked for (a later one got no answer).
+    pub stopped: Option<String>,
     /// The event Hooklab captured, as it stands after the last delivery, when Hooklab answered.
     pub event: Option<EventSummary>,
 }
@@ -92,9 +99,12 @@ pub enum TestSendError {
     /// The URL to send to is not one.
     #[error("`{0}` is not a URL to send to")]
     Url(String),
-    /// Too many deliveries asked for.
-    #[error("{0} deliveries is too many: at most {MAX_TIMES}")]
-    Times(u32),
+    /// Not a number of deliveries that can be made.
+    #[error("{0} deliveries cannot be made: from 1 to {MAX_TIMES}")]
+    Times(i64),
+    /// A timestamp shift past what can be shown.
+    #[error("a shift of {0} s is more than a year")]
+    Offset(i64),
     /// Signing needs a secret.
     #[error("sending a signed test event needs a signing secret, and none is configured")]
     NoSecret,
@@ -113,7 +123,8 @@ impl Coded for TestSendError {
             Self::UserId(_) => "invalid_user_id",
             Self::SessionId(_) => "invalid_session_id",
             Self::Url(_) => "invalid_url",
-            Self::Times(_) => "too_many_deliveries",
+            Self::Times(_) => "invalid_times",
+            Self::Offset(_) => "invalid_timestamp_offset",
             Self::NoSecret => "no_secret",
             Self::Send(e) => Coded::code(e),
             Self::Store(e) => e.code(),
@@ -124,12 +135,13 @@ impl Coded for TestSendError {
         match self {
             Self::Template(e) => e.hint(),
             Self::UserId(_) => Some(
-                "Leave it empty for a new user each send, or paste the id of a user in Users."
+                "Leave it out for a new user each send, or give a user's id (user_…) from Users \
+                 or `hooklab users`."
                     .into(),
             ),
             Self::SessionId(_) => Some(
-                "Leave it empty for a new session, or paste a session's id (sess_…) from a \
-                 user's page, e.g. to end the session a session.created started."
+                "Leave it out for a new session, or give a session's id (sess_…) from a user's \
+                 page or `hooklab user`, e.g. to end the session a session.created started."
                     .into(),
             ),
             Self::Url(_) => Some(
@@ -137,6 +149,11 @@ impl Coded for TestSendError {
             ),
             Self::Times(_) => Some(
                 "Svix makes at most 8 attempts per message; to load-test, use `hooklab bench`."
+                    .into(),
+            ),
+            Self::Offset(_) => Some(
+                "Anything past 300 s either way already fails Svix's check: try -600 (10 \
+                 minutes old) or 600 (10 minutes ahead)."
                     .into(),
             ),
             Self::NoSecret => Some(crate::secret::missing_secret_hint()),
@@ -152,6 +169,7 @@ impl Coded for TestSendError {
             Self::SessionId(_) => Some("session_id"),
             Self::Url(_) => Some("url"),
             Self::Times(_) => Some("times"),
+            Self::Offset(_) => Some("timestamp_offset"),
             _ => None,
         }
     }
@@ -167,7 +185,7 @@ pub struct TestMessage {
     /// The user it is about.
     pub user_id: Option<String>,
     /// How many deliveries were asked for (at least 1).
-    pub times: u32,
+    pub times: i64,
     body: Bytes,
     sign: SignOptions,
 }
@@ -184,8 +202,11 @@ impl TestMessage {
                 }
             })
             .transpose()?;
-        if options.times > MAX_TIMES {
+        if !(0..=MAX_TIMES).contains(&options.times) {
             return Err(TestSendError::Times(options.times));
+        }
+        if options.timestamp_offset.abs() > MAX_OFFSET_SECS {
+            return Err(TestSendError::Offset(options.timestamp_offset));
         }
         let mut prepared = prepare(template, user_id, now_ms)?;
         if let Some(session) = chosen_id(options.session_id.as_deref()) {
@@ -216,25 +237,9 @@ impl TestMessage {
     }
 }
 
-/// A URL typed to send to, checked: `127.0.0.1:8787/…` becomes `http://127.0.0.1:8787/…`
-/// (typed without its scheme); anything but an http(s) URL with a host is refused.
+/// The URL typed for the "any URL" target, checked (see [`typed_url`]), refused beside its field.
 pub fn target_url(typed: &str) -> Result<String, TestSendError> {
-    let typed = typed.trim();
-    let url = if typed.contains("://") {
-        typed.to_owned()
-    } else {
-        format!("http://{typed}")
-    };
-    let uri = url.parse::<http::Uri>().ok();
-    let web = uri.as_ref().is_some_and(|uri| {
-        matches!(uri.scheme_str(), Some("http" | "https"))
-            && uri.host().is_some_and(|h| !h.is_empty())
-    });
-    if web {
-        Ok(url)
-    } else {
-        Err(TestSendError::Url(shown(typed)))
-    }
+    typed_url(typed).map_err(|_| TestSendError::Url(shown(typed.trim())))
 }
 
 /// Makes a test message from `template` as `options` ask, signs each delivery with the
@@ -251,10 +256,23 @@ pub async fn send_test_event(
     let secret = secrets.first().ok_or(TestSendError::NoSecret)?;
     let mut svix_timestamp = None;
     let mut attempts = Vec::new();
-    for _ in 0..message.times {
+    let mut stopped = None;
+    for n in 1..=message.times {
         let delivery = message.delivery(secret, now_ms().div_euclid(1000));
         svix_timestamp.get_or_insert(delivery.timestamp);
-        attempts.push(delivery.post(client, url).await?);
+        match delivery.post(client, url).await {
+            Ok(reply) => attempts.push(reply),
+            // The first delivery's failure is the send's; a later one ends it, keeping the
+            // answers so far (an app that falls over on a redelivery is worth seeing).
+            Err(e) if attempts.is_empty() => return Err(e.into()),
+            Err(e) => {
+                stopped = Some(format!(
+                    "delivery {n} of {} got no answer: {e}",
+                    message.times
+                ));
+                break;
+            }
+        }
     }
     let id = attempts
         .last()
@@ -265,7 +283,10 @@ pub async fn send_test_event(
             .store()
             .event(id.to_string())
             .await?
-            .map(|d| d.summary),
+            .map(|d| d.summary)
+            // Another app's `{"id": 5}` is its own business: only Hooklab's answer names the
+            // event it stored with this svix-id.
+            .filter(|e| e.svix_id.as_deref() == Some(message.svix_id.as_str())),
         None => None,
     };
     Ok(TestSend {
@@ -275,6 +296,7 @@ pub async fn send_test_event(
         user_id: message.user_id,
         url: url.to_owned(),
         attempts,
+        stopped,
         event,
     })
 }

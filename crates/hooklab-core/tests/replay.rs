@@ -258,3 +258,83 @@ async fn an_edited_body_re_signed_applies_the_edit_and_as_captured_fails_like_a_
         "the edit was sent"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_re_signed_with_the_same_id_is_a_redelivery_and_says_the_edit_is_not_applied() {
+    let h = Harness::start().await;
+    let created = fixture("user.created", None, now_ms());
+    let user = user_of(&created);
+    let edited = created
+        .body
+        .replace("\"first_name\":\"Alex\"", "\"first_name\":\"Edited\"");
+    let first = h.deliver(&signed(created.body)).await;
+    let request = ReplayRequest {
+        key: first.id().to_string(),
+        signing: Signing::ReSigned { new_id: false },
+        target: over_http(&h),
+        body: Some(edited.clone()),
+    };
+    let outcome = within("a resend", replay(&h.engine, &h.client, &request))
+        .await
+        .unwrap();
+    assert!(
+        outcome
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("not applied")),
+        "{:?}",
+        outcome.note
+    );
+    assert_ne!(outcome.event.unwrap().sync, SyncKind::Applied);
+    assert_eq!(
+        h.existing_user(&user).await.user.first_name.as_deref(),
+        Some("Alex")
+    );
+
+    let huge = ReplayRequest {
+        body: Some(edited.clone() + &" ".repeat(2 * 1024 * 1024)),
+        ..request
+    };
+    let err = replay(&h.engine, &h.client, &huge).await.unwrap_err();
+    assert_eq!(
+        hooklab_core::error_body::ErrorBody::of(&err).code,
+        "body_too_large"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_resend_to_an_app_is_not_recorded_as_the_event_forward() {
+    let h = Harness::start().await;
+    let created = fixture("user.created", None, now_ms());
+    let first = h.deliver(&signed(created.body.clone())).await;
+    let app = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "no such column",
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // Typed without a scheme, as a user might.
+    let url = format!("{}/api/webhooks/clerk", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let resend = |body: Option<String>| ReplayRequest {
+        key: first.id().to_string(),
+        signing: Signing::ReSigned { new_id: true },
+        target: Target::Http { url: url.clone() },
+        body,
+    };
+    let edited = created
+        .body
+        .replace("\"first_name\":\"Alex\"", "\"first_name\":\"X\"");
+    let outcome = replay(&h.engine, &h.client, &resend(Some(edited)))
+        .await
+        .unwrap();
+    assert_eq!(outcome.http.unwrap().status, 500);
+    assert!(
+        h.event(first.id()).await.forward.is_none(),
+        "an answer to an edit is not the event's"
+    );
+    replay(&h.engine, &h.client, &resend(None)).await.unwrap();
+    let forward = h.event(first.id()).await.forward.expect("recorded");
+    assert_eq!(forward.status, Some(500));
+}

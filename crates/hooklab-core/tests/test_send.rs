@@ -269,6 +269,18 @@ async fn options_that_cannot_be_sent_are_refused_beside_their_field() {
         ..TestOptions::default()
     };
     assert_eq!(refused(many).await.as_deref(), Some("times"));
+    let negative = TestOptions {
+        times: -1,
+        ..TestOptions::default()
+    };
+    assert_eq!(refused(negative).await.as_deref(), Some("times"));
+    let years = TestOptions {
+        timestamp_offset: -400 * 86_400,
+        ..TestOptions::default()
+    };
+    assert_eq!(refused(years).await.as_deref(), Some("timestamp_offset"));
+    let page = engine.store().events(EventFilter::default()).await.unwrap();
+    assert!(page.items.is_empty(), "nothing was sent: {:?}", page.items);
     for typed in ["", "ftp://example.com/hook", "http://"] {
         let error = hooklab_core::test_event::target_url(typed).unwrap_err();
         assert_eq!(
@@ -281,7 +293,69 @@ async fn options_that_cannot_be_sent_are_refused_beside_their_field() {
         hooklab_core::test_event::target_url(" localhost:3000/api/webhooks ").unwrap(),
         "http://localhost:3000/api/webhooks"
     );
-    let page = engine.store().events(EventFilter::default()).await.unwrap();
-    assert!(page.items.is_empty(), "nothing was sent: {:?}", page.items);
+    sandbox.runtime.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_app_that_answers_with_an_id_is_not_taken_for_hooklab() {
+    let sandbox = start().await;
+    let (engine, client, url) = (sandbox.runtime.engine(), &sandbox.client, &sandbox.url);
+    let created = find("user.created").unwrap().json;
+    // Event #1 exists in Hooklab; the user's app answers `{"id": 1}` about its own record.
+    send_test_event(engine, client, created, &TestOptions::default(), url)
+        .await
+        .unwrap();
+    let app = axum::Router::new().fallback(|| async { r#"{"id":1,"ok":true}"# });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app_url = format!("{}/api/webhooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let twice = TestOptions {
+        times: 2,
+        ..TestOptions::default()
+    };
+    let target = hooklab_core::test_event::target_url(&app_url).unwrap();
+    let sent = send_test_event(engine, client, created, &twice, &target)
+        .await
+        .unwrap();
+    assert_eq!(sent.attempts.len(), 2);
+    assert!(sent.stopped.is_none());
+    assert!(
+        sent.event.is_none(),
+        "event #1 is not this message: {:?}",
+        sent.event
+    );
+    sandbox.runtime.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_redelivery_that_gets_no_answer_ends_the_send_and_keeps_the_answers_so_far() {
+    let sandbox = start().await;
+    let (engine, client) = (sandbox.runtime.engine(), &sandbox.client);
+    // An app that answers once, then is gone.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app_url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = [0_u8; 16 * 1024];
+        let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut request).await;
+        let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+        let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, answer).await;
+    });
+    let thrice = TestOptions {
+        times: 3,
+        ..TestOptions::default()
+    };
+    let created = find("user.created").unwrap().json;
+    let sent = send_test_event(engine, client, created, &thrice, &app_url)
+        .await
+        .unwrap();
+    assert_eq!(sent.attempts.len(), 1, "the first answer is kept");
+    assert_eq!(sent.attempts[0].status, 200);
+    let stopped = sent.stopped.expect("the send says why it stopped");
+    assert!(
+        stopped.starts_with("delivery 2 of 3 got no answer"),
+        "{stopped}"
+    );
     sandbox.runtime.shutdown().await;
 }

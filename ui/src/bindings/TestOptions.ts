@@ -22,7 +22,7 @@ timestamp_offset: number,
  */
 wrong_key: boolean, 
 /**
- * How many times to deliver it: later deliveries keep the svix-id, as Svix's retries do
- * (0 counts as 1).
+ * How many times to deliver it, up to [`MAX_TIMES`]: later deliveries keep the svix-id,
+ * as Svix's retries do (0 counts as 1).
  */
 times: number, };

@@ -31,6 +31,10 @@ url: string,
  */
 attempts: Array<HttpReply>, 
 /**
+ * Why the deliveries stopped before the number asked for (a later one got no answer).
+ */
+stopped: string | null, 
+/**
  * The event Hooklab captured, as it stands after the last delivery, when Hooklab answered.
  */
 event: EventSummary | null, };

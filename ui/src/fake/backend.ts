@@ -269,9 +269,9 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     const type = typeof parsed.type === 'string' ? parsed.type : fail('invalid_event', 'the fixture has no "type"', 'A Clerk event envelope has "type", "data", "object" and "timestamp".', 'fixture_json');
     if (world.secrets.length === 0)
       fail('no_secret', 'sending a signed test event needs a signing secret, and none is configured', `Save the endpoint's signing secret in Settings. ${WHERE_THE_SECRET_IS}`);
-    if (options.times > 20) fail('too_many_deliveries', `${options.times} deliveries is too many: at most 20`, 'Svix makes at most 8 attempts per message.', 'times');
+    if (options.times < 0 || options.times > 20) fail('invalid_times', `${options.times} deliveries cannot be made: from 1 to 20`, 'Svix makes at most 8 attempts per message.', 'times');
     const url = target.to === 'url' ? target.url.trim() : target.to === 'public' ? publicUrl() : status().local_url;
-    if (target.to === 'url' && !/^(https?:\/\/)?[^\s/]+/.test(url ?? ''))
+    if (target.to === 'url' && !/^(https?:\/\/)?[^\s/]+(\/\S*)?$/.test(url ?? ''))
       fail('invalid_url', `\`${url}\` is not a URL to send to`, 'Type the full webhook URL, e.g. http://localhost:3000/api/webhooks/clerk.', 'url');
     if (!url) fail('tunnel_offline', 'the tunnel is not online, so there is no public URL to send to', 'Send it to the local URL, or add an ngrok authtoken in Settings.');
     const at = Date.now();
@@ -294,7 +294,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     const elapsed = () => (target.to === 'public' ? 212.4 + rand() * 80 : 3.2 + rand() * 3);
     if (target.to === 'url') {
       const attempts = Array.from({ length: Math.max(1, options.times) }, () => ({ status: 200, body: '{"ok":true}', elapsed_ms: 8 + rand() * 20 }));
-      return { svix_id: svixId, svix_timestamp: svixTimestamp, event_type: type, user_id: userId, url, attempts, event: null };
+      return { svix_id: svixId, svix_timestamp: svixTimestamp, event_type: type, user_id: userId, url, attempts, stopped: null, event: null };
     }
     let ev: ReturnType<typeof world.receive> | null = null;
     const attempts = [];
@@ -335,6 +335,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
       user_id: userId,
       url,
       attempts,
+      stopped: null,
       event: ev ? ev.s : null,
     };
   };

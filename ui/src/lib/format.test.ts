@@ -1,6 +1,6 @@
 // Unit tests for the text formatting helpers: relative time, masks, offsets, countdowns.
 import { describe, expect, it } from 'vitest';
-import { bytes, countdown, keptBytes, mask, offset, printable, relativeTime, shortId, span } from './format';
+import { bytes, clockTime, countdown, exactTime, keptBytes, mask, offset, printable, relativeTime, shortId, span } from './format';
 
 const NOW = new Date(2025, 5, 20, 12, 0, 0).getTime();
 
@@ -21,6 +21,17 @@ describe('relativeTime', () => {
   });
   it('handles timestamps in the future (clock skew)', () => {
     expect(relativeTime(NOW + 90_000, NOW)).toBe('in 1 min');
+  });
+});
+
+describe('exact times', () => {
+  it('shows the local time to the millisecond', () => {
+    expect(exactTime(NOW + 537)).toBe('2025-06-20 12:00:00.537');
+    expect(clockTime(NOW)).toBe('12:00:00');
+  });
+  it('says a time no calendar holds is out of range (a hostile svix-timestamp), instead of NaN', () => {
+    expect(exactTime(99_999_999_999_999 * 1000)).toBe('out of range');
+    expect(clockTime(Number.MAX_SAFE_INTEGER)).toBe('out of range');
   });
 });
 

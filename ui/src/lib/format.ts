@@ -31,6 +31,7 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 /** The exact local time, to the millisecond: `2025-06-10 14:02:11.537`. */
 export function exactTime(ms: number): string {
   const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return 'out of range';
   return (
     `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
     `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
@@ -40,6 +41,7 @@ export function exactTime(ms: number): string {
 /** A short clock time for dense columns: `14:02:11`. */
 export function clockTime(ms: number): string {
   const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return 'out of range';
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 

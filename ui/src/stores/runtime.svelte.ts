@@ -24,7 +24,8 @@ class Runtime {
    * goes to it. A URL Settings refuses is simply not remembered. */
   async rememberAppUrl(typed: string): Promise<boolean> {
     const s = this.status;
-    const url = typed.trim();
+    // Typed without a scheme, it went to http:// (as the backend reads it); saved the same way.
+    const url = typed.trim() && (typed.includes('://') ? typed.trim() : `http://${typed.trim()}`);
     if (!s || s.forward_overridden_by || s.forward_url || !url) return false;
     try {
       this.status = await changeSettings({ change: 'set_forward', url, live: false });

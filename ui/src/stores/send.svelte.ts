@@ -2,6 +2,7 @@
 // deliver it, the target and the last answer), kept outside the view so it survives going to
 // the Events view to watch the event arrive and coming back.
 import type { ErrorBody, Fixture, SendTarget, TestOptions, TestSendReply } from '../types';
+import { TOLERANCE_S } from '../lib/delivery';
 
 /** The most deliveries of one test message (`MAX_TIMES` in core/test_event.rs). */
 export const MAX_TIMES = 20;
@@ -17,14 +18,17 @@ class SendDraft {
   wrongKey = $state(false);
   /** Seconds added to svix-timestamp (negative: in the past). */
   offset = $state(0);
+  /** The shift is typed in seconds instead of picked from the list. */
+  customShift = $state(false);
   /** How many times to deliver the one message. */
   times = $state(1);
   target = $state<'local' | 'public' | 'app'>('local');
   /** The URL for the "Your app" target; filled from Settings when one is saved. */
   appUrl = $state('');
   reply = $state.raw<TestSendReply | null>(null);
-  /** The timestamp shift the last reply was sent with. */
+  /** The timestamp shift and the target the last reply was sent with. */
   sentShift = $state(0);
+  sentTo = $state<'local' | 'public' | 'app'>('local');
   error = $state.raw<ErrorBody | null>(null);
 
   pick(f: Fixture): void {
@@ -33,14 +37,26 @@ class SendDraft {
     this.error = null;
   }
 
-  /** The edited event's type, when its JSON says one (read loosely, while it is being typed). */
+  /** The edited event's type, when its JSON says one (while it is mid-edit and not JSON, the
+   * first `"type"` in it). */
   get eventType(): string | null {
-    return /"type"\s*:\s*"([^"]*)"/.exec(this.json)?.[1] ?? null;
+    try {
+      const type = (JSON.parse(this.json) as { type?: unknown } | null)?.type;
+      return typeof type === 'string' ? type : null;
+    } catch {
+      return /"type"\s*:\s*"([^"]*)"/.exec(this.json)?.[1] ?? null;
+    }
   }
 
-  /** Whether anything is set to break the delivery on purpose. */
+  /** Whether the delivery is set to fail verification on purpose. */
   get broken(): boolean {
-    return this.wrongKey || this.offset !== 0;
+    return this.wrongKey || Math.abs(Number(this.offset) || 0) > TOLERANCE_S;
+  }
+
+  /** The number of deliveries as typed, as a whole number (an emptied field: 1). */
+  get count(): number {
+    const n = Math.trunc(Number(this.times));
+    return Number.isFinite(n) && this.times !== null ? n : 1;
   }
 
   options(): TestOptions {
@@ -48,9 +64,10 @@ class SendDraft {
     return {
       user_id: this.userId.trim() || null,
       session_id: session || null,
-      timestamp_offset: Math.trunc(Number(this.offset) || 0),
+      // Kept within what JSON and i64 carry; the backend refuses more than a year beside the field.
+      timestamp_offset: Math.max(-1e12, Math.min(1e12, Math.trunc(Number(this.offset) || 0))),
       wrong_key: this.wrongKey,
-      times: Math.trunc(Number(this.times) || 1),
+      times: Math.max(-1, Math.min(1e6, this.count)),
     };
   }
 
@@ -62,6 +79,7 @@ class SendDraft {
   unbreak(): void {
     this.wrongKey = false;
     this.offset = 0;
+    this.customShift = false;
     this.times = 1;
   }
 }
