@@ -180,3 +180,21 @@ test('a resend with an edited body: as captured it is refused like a modified bo
   assert.equal(user.user.first_name, 'Edited');
   await (await app.session.waitFor('[data-testid="resend-dialog"] button', { text: 'Close' })).click();
 });
+
+test('a request claiming a timestamp no calendar holds opens as "out of range", not a blank pane', async () => {
+  const res = await fetch(app.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'svix-id': 'msg_far_future',
+      'svix-timestamp': '99999999999999',
+      'svix-signature': 'v1,bm90IGEgc2lnbmF0dXJl',
+    },
+    body: '{"type":"user.created","data":{"id":"user_far"}}',
+  });
+  const { id } = await res.json();
+  await open('events');
+  await (await app.session.waitFor(`[data-testid="event-row"][data-id="${id}"]`, { what: 'the hostile request' })).click();
+  await app.session.waitFor('[data-testid="event-detail"]', { text: 'out of range', what: 'the claimed time, shown as out of range' });
+  await app.session.waitFor('[data-testid="event-detail"] [data-testid="hint"]', { what: 'the rest of the detail' });
+});
