@@ -198,3 +198,43 @@ test('a request claiming a timestamp no calendar holds opens as "out of range", 
   await app.session.waitFor('[data-testid="event-detail"]', { text: 'out of range', what: 'the claimed time, shown as out of range' });
   await app.session.waitFor('[data-testid="event-detail"] [data-testid="hint"]', { what: 'the rest of the detail' });
 });
+
+test("a message Svix keeps failing lists its attempts and when Svix tries again; a later accepted one says so", async () => {
+  const { createHmac } = await import('node:crypto');
+  const { ENDPOINT_SECRET, SECRET } = await import('./app.mjs');
+  const svixId = `msg_e2eattempts${Date.now()}`;
+  const body = JSON.stringify({ type: 'user.created', object: 'event', data: { id: `user_e2e${Date.now()}`, object: 'user' } });
+  // Clerk's sender, signing as Svix does; the first two with a secret Hooklab does not have.
+  const attempt = async (secret) => {
+    const ts = Math.floor(Date.now() / 1000);
+    const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+    const sig = createHmac('sha256', key).update(`${svixId}.${ts}.${body}`).digest('base64');
+    const res = await fetch(app.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Svix-Webhooks/1.73.0 (sender-E6SeC; +https://www.svix.com/http-sender/)',
+        'svix-id': svixId,
+        'svix-timestamp': String(ts),
+        'svix-signature': `v1,${sig}`,
+      },
+      body,
+    });
+    return (await res.json()).id;
+  };
+  const first = await attempt(ENDPOINT_SECRET);
+  const second = await attempt(ENDPOINT_SECRET);
+  await open('events');
+  await (await app.session.waitFor(`[data-testid="event-row"][data-id="${second}"]`)).click();
+  await app.session.waitFor('[data-testid="attempts"] [data-testid="next-retry"]', { text: 'Svix tries again around', what: "Svix's next attempt" });
+  const due = await app.session.execute(`return document.querySelector('[data-testid="next-retry"]').innerText`);
+  assert.match(due, /\(in [45] min\)/, 'Svix waits 5 minutes after the second attempt');
+  const listed = await app.session.execute(`return document.querySelectorAll('[data-testid="attempt"]').length`);
+  assert.equal(listed, 2);
+  await app.shot('event-attempts');
+
+  const accepted = await attempt(SECRET);
+  await (await app.session.waitFor(`[data-testid="event-row"][data-id="${first}"]`)).click();
+  await app.session.waitFor('[data-testid="accepted-later"]', { text: `#${accepted}`, what: 'the attempt that got through' });
+  assert.equal(await app.session.execute(`return document.querySelector('[data-testid="next-retry"]')`), null, 'no more retries');
+});

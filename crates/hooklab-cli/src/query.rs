@@ -1,8 +1,8 @@
 //! `hooklab events | event | users | user`: read the database, also while `serve` runs.
 
 use hooklab_core::store::{
-    EventFilter, EventPage, EventSummary, RowChange, UserQuery, get_event, get_user, list_events,
-    list_users, open_for_reading,
+    EventDetail, EventFilter, EventPage, EventSummary, RowChange, UserQuery, get_event, get_user,
+    list_events, list_users, open_for_reading,
 };
 
 use serde_json::Value;
@@ -123,6 +123,7 @@ pub fn event(ctx: &Context, key: &str, raw: bool) -> Result<(), CliError> {
             say!("    #{}  {} UTC via {}", n + 1, time(d.at), d.source.code());
         }
     }
+    print_attempts(&event);
     say!(
         "  request       {} {} → answered {}",
         s.method,
@@ -181,6 +182,39 @@ pub fn event(ctx: &Context, key: &str, raw: bool) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// Every request that carried the event's svix-id, when there was more than this one, and when
+/// Svix will try the message again.
+fn print_attempts(event: &EventDetail) {
+    if event.attempts.len() > 1 {
+        say!(
+            "  attempts      {} carried this svix-id",
+            event.attempts.len()
+        );
+        for a in &event.attempts {
+            let this = if a.id == event.summary.id {
+                "  (this one)"
+            } else {
+                ""
+            };
+            say!(
+                "    event {:<6} {} UTC  answered {} {}{this}",
+                a.id,
+                time(a.received_at),
+                a.status,
+                a.verification
+            );
+        }
+    }
+    if let Some(due) = event.next_retry_at {
+        say!(
+            "  next attempt  Svix tries again around {} UTC (its schedule, counted from the {} \
+             attempt(s) seen here)",
+            time(due),
+            event.attempts.len()
+        );
+    }
 }
 
 /// Lists users newest first.

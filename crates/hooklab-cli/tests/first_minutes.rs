@@ -142,6 +142,11 @@ fn answers_and_empty_results_say_the_right_thing() {
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["ok"], false);
     assert_eq!(doc["attempts"].as_array().unwrap().len(), 2);
+    // Each refused attempt is its own event; either one lists both.
+    let second = doc["response"]["id"].as_i64().unwrap().to_string();
+    let shown = stdout(&sandbox.run(&["event", &second]));
+    assert!(shown.contains("attempts      2 carried this svix-id"), "{shown}");
+    assert!(shown.contains("(this one)"), "{shown}");
 
     // Off the route, a browser's GET is `not_checked`, at any path and with any method.
     assert!(raw(&server.url, "GET", "/", "").starts_with("HTTP/1.1 404"));

@@ -1,11 +1,12 @@
 //! What an event's detail tells about its history: every delivery of a redelivered message,
-//! and the user (and session) rows before and after the event, as the writer left them.
+//! every failed attempt of it and when Svix will try again, and the user (and session) rows
+//! before and after the event, as the writer left them.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
 
 mod common;
 
-use common::{Harness, SECRET, fixture, now_ms, redelivery, signed, user_of};
+use common::{Harness, OTHER_SECRET, SECRET, fixture, now_ms, redelivery, signed, user_of};
 use hooklab_core::capture::Source;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,4 +182,68 @@ async fn a_reused_svix_id_with_other_content_is_kept_and_flagged_never_applied()
         Some("hijacked"),
         "never applied"
     );
+}
+
+/// `delivery`'s headers with the user agent Svix's sender uses.
+fn from_svix(delivery: &hooklab_core::send::Delivery) -> http::HeaderMap {
+    let mut headers = delivery.headers();
+    headers.insert(
+        "user-agent",
+        http::HeaderValue::from_static(
+            "Svix-Webhooks/1.73.0 (sender-E6SeC; +https://www.svix.com/http-sender/)",
+        ),
+    );
+    headers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_attempts_of_a_message_are_listed_with_when_svix_retries_until_one_is_accepted() {
+    let h = Harness::start().await;
+    let created = fixture("user.created", None, now_ms());
+    // Clerk signs with a secret Hooklab does not have: two attempts fail.
+    let first = redelivery(&signed(created.body.clone()), OTHER_SECRET);
+    let path = common::WEBHOOK_PATH;
+    let failed = h.post(path, &from_svix(&first), first.body.clone()).await;
+    let again = redelivery(&first, OTHER_SECRET);
+    let failed_again = h.post(path, &from_svix(&again), again.body.clone()).await;
+    // Something else that happens to mention the svix-id is not an attempt.
+    let other = signed(format!("{{\"note\":\"{}\"}}", first.svix_id));
+    h.deliver(&other).await;
+
+    let detail = h.event(failed.id()).await;
+    let ids: Vec<i64> = detail.attempts.iter().map(|a| a.id).collect();
+    assert_eq!(ids, [failed.id(), failed_again.id()]);
+    let latest = h.event(failed_again.id()).await;
+    let due = latest.next_retry_at.expect("Svix tries again");
+    let wait = due - latest.summary.received_at;
+    assert_eq!(
+        wait, 300_000,
+        "after the second attempt Svix waits 5 minutes"
+    );
+    assert_eq!(
+        detail.next_retry_at,
+        Some(due),
+        "every attempt tells the same"
+    );
+
+    // The third attempt, signed with the secret Hooklab has: accepted, no more retries.
+    let fixed = redelivery(&first, SECRET);
+    let accepted = h.post(path, &from_svix(&fixed), fixed.body.clone()).await;
+    let detail = h.event(failed.id()).await;
+    assert_eq!(detail.attempts.len(), 3);
+    assert_eq!(detail.attempts[2].id, accepted.id());
+    assert_eq!(detail.next_retry_at, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_test_send_expects_no_retry() {
+    let h = Harness::start().await;
+    let created = fixture("user.created", None, now_ms());
+    // `hooklab send` signs like Svix and says so in its user agent: nobody retries it.
+    let refused = h
+        .deliver(&redelivery(&signed(created.body), OTHER_SECRET))
+        .await;
+    let detail = h.event(refused.id()).await;
+    assert_eq!(detail.attempts.len(), 1);
+    assert_eq!(detail.next_retry_at, None);
 }

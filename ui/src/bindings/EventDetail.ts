@@ -52,6 +52,16 @@ changed: RowChange | null,
  */
 forward: Forward | null, 
 /**
+ * Every request that carried this svix-id, this one included, oldest first (replays left
+ * out): Svix's failed attempts of the message and the one delivered.
+ */
+attempts: Array<EventSummary>, 
+/**
+ * When Svix's next attempt of this message is due (Unix ms), estimated from its schedule
+ * when the message came from Svix and no attempt was accepted yet.
+ */
+next_retry_at: number | null, 
+/**
  * Capture order; also the change cursor.
  */
 id: number, 

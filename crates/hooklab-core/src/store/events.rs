@@ -94,9 +94,25 @@ pub struct EventDetail {
     pub changed: Option<RowChange>,
     /// The latest forward to the user's app and how it answered, if it was forwarded.
     pub forward: Option<Forward>,
+    /// Every request that carried this svix-id, this one included, oldest first (replays left
+    /// out): Svix's failed attempts of the message and the one delivered.
+    pub attempts: Vec<EventSummary>,
+    /// When Svix's next attempt of this message is due (Unix ms), estimated from its schedule
+    /// when the message came from Svix and no attempt was accepted yet.
+    pub next_retry_at: Option<i64>,
 }
 
 impl EventDetail {
+    /// Whether Svix sent it (its user agent), so Svix retries it when it fails; Hooklab's own
+    /// test sends look like Svix's but say so.
+    pub fn from_svix(&self) -> bool {
+        self.headers.iter().any(|(name, value)| {
+            name == "user-agent"
+                && value.starts_with("Svix-Webhooks/")
+                && !value.contains("hooklab")
+        })
+    }
+
     /// The body as text (lossy for non-UTF-8 bytes).
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -139,6 +155,12 @@ struct EventDetailJson<'a> {
     changed: Option<&'a RowChange>,
     /// The latest forward to the user's app and how it answered, if it was forwarded.
     forward: Option<&'a Forward>,
+    /// Every request that carried this svix-id, this one included, oldest first (replays left
+    /// out): Svix's failed attempts of the message and the one delivered.
+    attempts: &'a [EventSummary],
+    /// When Svix's next attempt of this message is due (Unix ms), estimated from its schedule
+    /// when the message came from Svix and no attempt was accepted yet.
+    next_retry_at: Option<i64>,
 }
 
 impl Serialize for EventDetail {
@@ -161,6 +183,8 @@ impl Serialize for EventDetail {
             deliveries: &self.deliveries,
             changed: self.changed.as_ref(),
             forward: self.forward.as_ref(),
+            attempts: &self.attempts,
+            next_retry_at: self.next_retry_at,
         }
         .serialize(serializer)
     }
@@ -522,6 +546,11 @@ fn detail_where(
     detail.deliveries = deliveries_of(conn, &detail.summary)?;
     detail.changed = row_change(conn, &detail.summary)?;
     detail.forward = super::forwards::forward_of(conn, id)?;
+    detail.attempts = super::attempts::attempts_of(conn, &detail.summary)?;
+    detail.next_retry_at = detail
+        .from_svix()
+        .then(|| super::attempts::next_retry_at(&detail.attempts))
+        .flatten();
     Ok(Some(detail))
 }
 
@@ -555,6 +584,8 @@ fn detail_row(
                 deliveries: Vec::new(),
                 changed: None,
                 forward: None,
+                attempts: Vec::new(),
+                next_retry_at: None,
             })
         })
         .optional()
