@@ -145,7 +145,10 @@ fn answers_and_empty_results_say_the_right_thing() {
     // Each refused attempt is its own event; either one lists both.
     let second = doc["response"]["id"].as_i64().unwrap().to_string();
     let shown = stdout(&sandbox.run(&["event", &second]));
-    assert!(shown.contains("attempts      2 carried this svix-id"), "{shown}");
+    assert!(
+        shown.contains("attempts      2 carried this svix-id"),
+        "{shown}"
+    );
     assert!(shown.contains("(this one)"), "{shown}");
 
     // Off the route, a browser's GET is `not_checked`, at any path and with any method.
