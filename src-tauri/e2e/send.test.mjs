@@ -238,3 +238,22 @@ test("a message Svix keeps failing lists its attempts and when Svix tries again;
   await app.session.waitFor('[data-testid="accepted-later"]', { text: `#${accepted}`, what: 'the attempt that got through' });
   assert.equal(await app.session.execute(`return document.querySelector('[data-testid="next-retry"]')`), null, 'no more retries');
 });
+
+test('a user who signed in but never arrived is named in Users, with where to look', async () => {
+  const signIn = app.send(['session.created']);
+  const user = signIn.user_id;
+  await open('users');
+  const banner = await app.session.waitFor('[data-testid="missing-users"]', { text: '1 user signed in', what: 'the missing user' });
+  assert.ok(banner);
+  await app.shot('users-missing');
+  await (await app.session.waitFor('[data-testid="missing-user"]')).click();
+  await app.session.waitFor(`[data-testid="event-row"][data-id="${signIn.response.id}"]`, { what: "the user's sign-in, in Events filtered by the user" });
+  // The user object arrives: no longer missing.
+  app.send(['user.created', '--user-id', user]);
+  await open('users');
+  await app.session.waitFor(`[data-testid="user-row"][data-id="${user}"]`, { what: 'the user, synced' });
+  for (let i = 0; i < 50 && (await app.session.execute(`return document.querySelector('[data-testid="missing-users"]')`)) !== null; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await app.session.execute(`return document.querySelector('[data-testid="missing-users"]')`), null, 'the banner is gone');
+});

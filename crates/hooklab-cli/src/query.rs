@@ -1,8 +1,8 @@
 //! `hooklab events | event | users | user`: read the database, also while `serve` runs.
 
 use hooklab_core::store::{
-    EventDetail, EventFilter, EventPage, EventSummary, RowChange, UserQuery, get_event, get_user,
-    list_events, list_users, open_for_reading,
+    EventDetail, EventFilter, EventPage, EventSummary, MISSING_COUNTED, RowChange, UserCounts,
+    UserQuery, count_users, get_event, get_user, list_events, list_users, open_for_reading,
 };
 
 use serde_json::Value;
@@ -236,6 +236,7 @@ pub fn users(ctx: &Context, args: UsersArgs) -> Result<(), CliError> {
                 "No users yet. They appear when user.created / user.updated events are verified."
             ),
         }
+        print_missing(&count_users(&conn).map_err(hooklab_core::store::StoreError::from)?);
         return Ok(());
     }
     let rows: Vec<Vec<String>> = page
@@ -277,7 +278,36 @@ pub fn users(ctx: &Context, args: UsersArgs) -> Result<(), CliError> {
     if let Some(cursor) = page.next_cursor {
         say!("… more: --before {cursor}");
     }
+    print_missing(&count_users(&conn).map_err(hooklab_core::store::StoreError::from)?);
     Ok(())
+}
+
+/// Users a sign-in named whose user object never arrived, and where to look.
+fn print_missing(counts: &UserCounts) {
+    if counts.missing == 0 {
+        return;
+    }
+    let more = counts.missing - counts.missing_ids.len() as i64;
+    say!("");
+    say!(
+        "{} signed in, but their user object never arrived: {}{}",
+        match counts.missing {
+            1 => "1 user".to_owned(),
+            n if n >= MISSING_COUNTED => format!("{n}+ users"),
+            n => format!("{n} users"),
+        },
+        counts.missing_ids.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    );
+    say!(
+        "  Hooklab syncs users from user.created and user.updated: check that both are selected \
+         in your Clerk endpoint's events, and that none failed (`hooklab events --outcome failed`). \
+         Clerk's Recover resends messages that never arrived."
+    );
 }
 
 /// Shows one user, its sessions and its events.

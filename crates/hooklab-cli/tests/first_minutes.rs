@@ -190,6 +190,34 @@ fn an_event_shows_its_body_as_it_arrived() {
 }
 
 #[test]
+fn users_who_signed_in_but_never_arrived_are_named() {
+    let sandbox = Sandbox::new();
+    let server = sandbox.serve(&["--secret", SECRET]);
+    let user = "user_2ySignedInNeverCreated000";
+    send(
+        &sandbox,
+        &server.url,
+        "session.created",
+        &["--user-id", user],
+    );
+    let shown = stdout(&sandbox.run(&["users"]));
+    assert!(shown.contains("No users yet"), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "1 user signed in, but their user object never arrived: {user}"
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("user.created"),
+        "says where to look: {shown}"
+    );
+    send(&sandbox, &server.url, "user.created", &["--user-id", user]);
+    let shown = stdout(&sandbox.run(&["users"]));
+    assert!(!shown.contains("never arrived"), "{shown}");
+}
+
+#[test]
 fn a_test_session_can_be_started_and_ended() {
     let sandbox = Sandbox::new();
     let server = sandbox.serve(&["--secret", SECRET]);

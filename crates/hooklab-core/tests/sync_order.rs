@@ -152,7 +152,19 @@ async fn sign_in_before_user_created_lands_on_the_user() {
         h.user(&user_id).await.is_none(),
         "a session does not create a user"
     );
+    // Meanwhile the user is missing, and the counts say so: a sign-in named it.
+    let counts = h.engine.store().user_counts().await.unwrap();
+    assert_eq!(
+        (counts.missing, counts.missing_ids),
+        (1, vec![user_id.clone()])
+    );
     send(&h, &created).await;
+    let counts = h.engine.store().user_counts().await.unwrap();
+    assert_eq!(
+        (counts.active, counts.missing),
+        (1, 0),
+        "arrived: no longer missing"
+    );
 
     let user = h.existing_user(&user_id).await;
     assert_eq!(user.user.last_sign_in_at, Some(signed_in_at));

@@ -431,7 +431,8 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     count_users: () => {
       const all = [...world.users.values()];
       const deleted = all.filter((u) => u.deleted_at !== null).length;
-      return { active: all.length - deleted, deleted };
+      const missing = [...new Set([...world.sessions.values()].map((x) => x.user_id).filter((id) => !world.users.has(id)))];
+      return { active: all.length - deleted, deleted, missing: missing.length, missing_ids: missing.slice(0, 5) };
     },
     changes_since: (a) => world.changesSince(Number(a.cursor)),
     change_settings: (a) => changeSettings(a.change as SettingsChange),

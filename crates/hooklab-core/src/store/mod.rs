@@ -55,8 +55,8 @@ pub use tunnel::{
     record_tunnel_state,
 };
 pub use users::{
-    SessionRow, UserCounts, UserDetail, UserPage, UserQuery, UserRow, UserSort, count_users,
-    get_user, list_users,
+    MISSING_COUNTED, SessionRow, UserCounts, UserDetail, UserPage, UserQuery, UserRow, UserSort,
+    count_users, get_user, list_users,
 };
 
 use crate::alarm::AlarmSink;

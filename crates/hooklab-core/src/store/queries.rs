@@ -37,8 +37,7 @@ impl Store {
 
     /// How many users are synced: active and deleted.
     pub async fn user_counts(&self) -> Result<users::UserCounts, StoreError> {
-        let (active, deleted) = self.read(users::count_users).await?;
-        Ok(users::UserCounts { active, deleted })
+        self.read(users::count_users).await
     }
 
     /// The tunnel's latest `limit` state changes, newest first.

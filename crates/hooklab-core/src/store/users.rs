@@ -323,24 +323,54 @@ fn few_hold(conn: &Connection, trigrams: &str) -> rusqlite::Result<Option<(Strin
     Ok(user_text::matches(conn, trigrams)?.map(|found| (found, upto)))
 }
 
-/// Counts users: (live, deleted).
-/// How many users are synced: active, and deleted (tombstones).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How many users are synced (active, and deleted: tombstones), and which users signed in
+/// although their user object never arrived: the usual answer to "why is this user missing?"
+/// (user.created not selected in Clerk, or its delivery failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserCounts {
     /// Users not deleted.
     pub active: i64,
     /// Users Clerk deleted (kept as tombstones).
     pub deleted: i64,
+    /// Users a verified sign-in named whose user object never arrived (counted up to
+    /// [`MISSING_COUNTED`]).
+    pub missing: i64,
+    /// The latest of them (up to 5), newest sign-in first.
+    pub missing_ids: Vec<String>,
 }
 
-pub fn count_users(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
-    conn.query_row(
+/// Missing users counted at most: past that, the number matters less than the cause.
+pub const MISSING_COUNTED: i64 = 1000;
+
+/// Counts the users (see [`UserCounts`]).
+pub fn count_users(conn: &Connection) -> rusqlite::Result<UserCounts> {
+    let (active, deleted) = conn.query_row(
         "SELECT count(*) FILTER (WHERE deleted_at IS NULL), \
          count(*) FILTER (WHERE deleted_at IS NOT NULL) FROM users",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
-    )
+    )?;
+    // Sign-ins seen before their user are kept in `early_sign_ins`, also once the user came.
+    const UNKNOWN: &str = "FROM early_sign_ins e WHERE NOT EXISTS \
+                           (SELECT 1 FROM users u WHERE u.id = e.user_id)";
+    let missing = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 {UNKNOWN} LIMIT ?1)"
+        ))?
+        .query_row([MISSING_COUNTED], |r| r.get(0))?;
+    let missing_ids = conn
+        .prepare_cached(&format!(
+            "SELECT e.user_id {UNKNOWN} ORDER BY e.at DESC LIMIT 5"
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(UserCounts {
+        active,
+        deleted,
+        missing,
+        missing_ids,
+    })
 }
 
 /// One user with sessions and timeline (the latest 200 events).
