@@ -198,7 +198,7 @@ async fn list_events_text_matches_ids_paths_and_bodies() {
     let h = Harness::start().await;
     let s = populate(&h).await;
     assert_text_search(&h, &s).await;
-    wait_for_text_index(&h).await;
+    h.wait_for_text_index().await;
     assert_text_search(&h, &s).await;
     // Paging through a search, one row at a time, both ways.
     let one = |before, after, oldest_first| EventFilter {
@@ -229,26 +229,6 @@ async fn list_events_text_matches_ids_paths_and_bodies() {
         cursor = page.next_cursor;
     }
     assert_eq!(up, down);
-}
-
-/// Waits until the writer's text index covers every event (it indexes while idle).
-async fn wait_for_text_index(h: &Harness) {
-    let conn = rusqlite::Connection::open(h.db_path()).unwrap();
-    for _ in 0..200 {
-        let (upto, max): (i64, i64) = conn
-            .query_row(
-                "SELECT (SELECT upto FROM index_state WHERE name = 'event_text'), \
-                 (SELECT max(id) FROM events)",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
-        if upto == max {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the text index did not catch up");
 }
 
 async fn assert_text_search(h: &Harness, s: &Sent) {

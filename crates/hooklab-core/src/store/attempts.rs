@@ -3,20 +3,24 @@
 //! own, so they are found the way a search for the svix-id finds them (the text index, then
 //! the events it has not reached), and the retry is estimated from Svix's published schedule.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::events::{EventFilter, EventSummary, list_events};
+use super::events::{EventSummary, SUMMARY_COLUMNS, summary_from_row};
+use super::text_index::words_query;
 
 /// Svix's wait after each failed attempt, in seconds: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
 /// (eight attempts in all, about 28 hours).
 pub const SVIX_RETRY_DELAYS_S: [i64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
 
 /// Attempts listed per message at most.
-const MAX_LISTED: u32 = 100;
+const MAX_LISTED: i64 = 100;
 
 /// The requests that carried `event`'s svix-id, oldest first, `event` included; replays are
-/// left out (the detail lists them apart). Empty when the svix-id cannot be a Svix one: a
-/// search for text without a word would read every event.
+/// left out (the detail lists them apart). Empty when the svix-id cannot be a Svix one.
+///
+/// The text index narrows the events it covers to those with the svix-id's words; the newer
+/// ones it has not reached yet are compared by their `svix_id` column alone, which comes
+/// before the body in the row, so even a long unindexed tail after a burst reads no bodies.
 pub(crate) fn attempts_of(
     conn: &Connection,
     event: &EventSummary,
@@ -24,26 +28,36 @@ pub(crate) fn attempts_of(
     let Some(svix_id) = event.svix_id.as_deref().filter(|id| plausible(id)) else {
         return Ok(Vec::new());
     };
-    let filter = EventFilter {
-        text: Some(svix_id.to_owned()),
-        oldest_first: true,
-        limit: Some(MAX_LISTED),
-        ..EventFilter::default()
-    };
-    let mut is_replay = conn.prepare_cached("SELECT 1 FROM replays WHERE event_id = ?1")?;
-    let mut attempts = Vec::new();
-    for e in list_events(conn, &filter)?.items {
-        if e.svix_id.as_deref() == Some(svix_id)
-            && is_replay
-                .query_row([e.id], |_| Ok(()))
-                .optional()?
-                .is_none()
-        {
-            attempts.push(e);
-        }
-    }
-    attempts.sort_by_key(|e| e.id);
-    Ok(attempts)
+    let upto: i64 = conn
+        .query_row(
+            "SELECT upto FROM index_state WHERE name = 'event_text'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        // A database opened before a writer added the index: every event is the tail.
+        .unwrap_or(0);
+    let words = words_query(svix_id);
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM events WHERE svix_id = ?1 \
+           AND id IN (SELECT rowid FROM event_text WHERE event_text MATCH ?2 AND rowid <= ?3) \
+           AND id NOT IN (SELECT event_id FROM replays) \
+         UNION ALL \
+         SELECT {SUMMARY_COLUMNS} FROM events WHERE id > ?3 AND svix_id = ?1 \
+           AND id NOT IN (SELECT event_id FROM replays) \
+         ORDER BY id LIMIT ?4"
+    );
+    conn.prepare_cached(&sql)?
+        .query_map(
+            params![
+                svix_id,
+                words.as_deref().unwrap_or("\"\""),
+                upto,
+                MAX_LISTED
+            ],
+            summary_from_row,
+        )?
+        .collect()
 }
 
 /// When Svix's next attempt of a message is due (Unix ms): none once an attempt was answered

@@ -238,6 +238,26 @@ impl Harness {
         }
     }
 
+    /// Waits until the writer's text index covers every event (it indexes while idle).
+    pub async fn wait_for_text_index(&self) {
+        let conn = rusqlite::Connection::open(self.db_path()).unwrap();
+        for _ in 0..200 {
+            let (upto, max): (i64, i64) = conn
+                .query_row(
+                    "SELECT (SELECT upto FROM index_state WHERE name = 'event_text'), \
+                     (SELECT max(id) FROM events)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            if upto == max {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the text index did not catch up");
+    }
+
     /// The database file.
     pub fn db_path(&self) -> std::path::PathBuf {
         self.engine.store().path().to_owned()
