@@ -234,6 +234,9 @@ test("a message Svix keeps failing lists its attempts and when Svix tries again;
   await app.shot('event-attempts');
 
   const accepted = await attempt(SECRET);
+  // The open detail follows: the new attempt is listed and the retry estimate is gone.
+  await app.session.waitFor('[data-testid="accepted-later"]', { text: `#${accepted}`, what: 'the open detail, refreshed' });
+  assert.equal(await app.session.execute(`return document.querySelectorAll('[data-testid="attempt"]').length`), 3);
   await (await app.session.waitFor(`[data-testid="event-row"][data-id="${first}"]`)).click();
   await app.session.waitFor('[data-testid="accepted-later"]', { text: `#${accepted}`, what: 'the attempt that got through' });
   assert.equal(await app.session.execute(`return document.querySelector('[data-testid="next-retry"]')`), null, 'no more retries');

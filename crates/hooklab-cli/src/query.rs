@@ -297,16 +297,17 @@ fn print_missing(counts: &UserCounts) {
             n => format!("{n} users"),
         },
         counts.missing_ids.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
+        match more {
+            0 => String::new(),
+            _ if counts.missing >= MISSING_COUNTED => format!(" and {more}+ more"),
+            _ => format!(" and {more} more"),
         }
     );
     say!(
         "  Hooklab syncs users from user.created and user.updated: check that both are selected \
-         in your Clerk endpoint's events, and that none failed (`hooklab events --outcome failed`). \
-         Clerk's Recover resends messages that never arrived."
+         in your Clerk endpoint's events, and that none failed (`hooklab events --outcome failed`; \
+         Clerk's Recover resends messages that never arrived). A user who signed up before the \
+         endpoint existed is never sent: any change to them in Clerk sends a user.updated."
     );
 }
 

@@ -18,6 +18,7 @@ use crate::error_body::Coded;
 use crate::ids::new_id;
 use crate::send::{SignOptions, sign_as};
 use crate::store::{EventDetail, EventSummary, StoreError};
+use crate::sync::SyncKind;
 use crate::verify::{SvixHeaders, TOLERANCE_SECS};
 
 /// How the resent request is signed.
@@ -196,12 +197,23 @@ pub async fn replay(
         },
         Signing::ReSigned { new_id } => {
             re_sign(engine, &detail, &body, &mut headers, new_id, now)?;
-            (edited.is_some() && !new_id).then(|| {
-                "Re-signed with the same svix-id: Hooklab, like any idempotent handler, takes it \
-                 as a redelivery of the message it already has, so the edit is not applied. \
-                 Re-sign it with a new svix-id to apply it."
-                    .to_owned()
-            })
+            None
+        }
+    };
+    // An edit sent under a message id Hooklab already delivered is taken as that message again.
+    let edit_unapplied = |event: &Option<EventSummary>, note: Option<String>| {
+        let duplicate = event
+            .as_ref()
+            .is_some_and(|e| e.sync == SyncKind::Duplicate);
+        if edited.is_some() && duplicate {
+            Some(
+                "The edit was not applied: with the same svix-id, Hooklab (like any idempotent \
+                 handler) takes it as the message it already delivered. Re-sign it with a new \
+                 svix-id to apply it."
+                    .to_owned(),
+            )
+        } else {
+            note
         }
     };
     let svix_id = SvixHeaders::read(&headers).id;
@@ -225,12 +237,13 @@ pub async fn replay(
                 replay_of: Some(original.id),
             };
             let receipt = engine.ingest_judged_at(capture, clock_secs).await?;
+            let event = Some(receipt.event);
             Ok(ReplayOutcome {
                 original,
                 svix_id,
-                event: Some(receipt.event),
+                note: edit_unapplied(&event, note),
+                event,
                 http: None,
-                note,
             })
         }
         Target::Http { url } => {
@@ -260,14 +273,15 @@ pub async fn replay(
                 None => None,
             };
             let original_id = original.id;
+            // Only Hooklab's own answer names the event it stored with the svix-id sent
+            // (another app's `{"id": 5}` is its own business).
+            let event = event.filter(|e| e.id != original_id && e.svix_id == svix_id);
             Ok(ReplayOutcome {
                 original,
-                // Only Hooklab's own answer names the event it stored with the svix-id sent
-                // (another app's `{"id": 5}` is its own business).
-                event: event.filter(|e| e.id != original_id && e.svix_id == svix_id),
+                note: edit_unapplied(&event, note),
+                event,
                 svix_id,
                 http: Some(reply),
-                note,
             })
         }
     }

@@ -205,7 +205,7 @@ impl TestMessage {
         if !(0..=MAX_TIMES).contains(&options.times) {
             return Err(TestSendError::Times(options.times));
         }
-        if options.timestamp_offset.abs() > MAX_OFFSET_SECS {
+        if !(-MAX_OFFSET_SECS..=MAX_OFFSET_SECS).contains(&options.timestamp_offset) {
             return Err(TestSendError::Offset(options.timestamp_offset));
         }
         let mut prepared = prepare(template, user_id, now_ms)?;

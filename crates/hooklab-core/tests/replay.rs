@@ -338,3 +338,34 @@ async fn an_edited_resend_to_an_app_is_not_recorded_as_the_event_forward() {
     let forward = h.event(first.id()).await.forward.expect("recorded");
     assert_eq!(forward.status, Some(500));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_of_a_message_never_delivered_applies_even_with_the_same_id() {
+    let h = Harness::start().await;
+    let created = fixture("user.created", None, now_ms());
+    let user = user_of(&created);
+    let edited = created
+        .body
+        .replace("\"first_name\":\"Alex\"", "\"first_name\":\"Edited\"");
+    // Signed with a secret Hooklab does not have: refused, so the message has no delivery.
+    let refused = h
+        .deliver(&signed_with(
+            created.body,
+            OTHER_SECRET,
+            SignOptions::default(),
+        ))
+        .await;
+    let request = ReplayRequest {
+        key: refused.id().to_string(),
+        signing: Signing::ReSigned { new_id: false },
+        target: Target::Rerun,
+        body: Some(edited),
+    };
+    let outcome = replay(&h.engine, &h.client, &request).await.unwrap();
+    assert_eq!(outcome.event.unwrap().sync, SyncKind::Applied);
+    assert_eq!(outcome.note, None, "nothing to warn about");
+    assert_eq!(
+        h.existing_user(&user).await.user.first_name.as_deref(),
+        Some("Edited")
+    );
+}

@@ -165,6 +165,11 @@ async fn sign_in_before_user_created_lands_on_the_user() {
         (1, 0),
         "arrived: no longer missing"
     );
+    let kept: i64 = rusqlite::Connection::open(h.db_path())
+        .unwrap()
+        .query_row("SELECT count(*) FROM early_sign_ins", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 0, "the early sign-in is merged, then forgotten");
 
     let user = h.existing_user(&user_id).await;
     assert_eq!(user.user.last_sign_in_at, Some(signed_in_at));

@@ -62,6 +62,10 @@ attempts: Array<EventSummary>,
  */
 next_retry_at: number | null, 
 /**
+ * Whether Svix sent it (its user agent), so Svix retries it when it fails.
+ */
+from_svix: boolean, 
+/**
  * Capture order; also the change cursor.
  */
 id: number, 

@@ -358,9 +358,10 @@ export class World {
       deliveries: [{ at: ev.s.received_at, source: ev.s.source, remote_addr: ev.s.remote_addr, svix_timestamp: ev.s.svix_timestamp }],
       changed: null,
       forward: null,
-      attempts: this.events.filter((e) => e.s.svix_id === ev.s.svix_id && !e.replayOf).map((e) => e.s),
+      attempts: ev.s.svix_id === null ? [ev.s] : this.events.filter((e) => e.s.svix_id === ev.s.svix_id && !e.replayOf).map((e) => e.s),
       // The fake does not model Svix's schedule.
       next_retry_at: null,
+      from_svix: ev.signer === 'clerk',
     };
   }
 

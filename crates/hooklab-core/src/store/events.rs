@@ -161,6 +161,8 @@ struct EventDetailJson<'a> {
     /// When Svix's next attempt of this message is due (Unix ms), estimated from its schedule
     /// when the message came from Svix and no attempt was accepted yet.
     next_retry_at: Option<i64>,
+    /// Whether Svix sent it (its user agent), so Svix retries it when it fails.
+    from_svix: bool,
 }
 
 impl Serialize for EventDetail {
@@ -185,6 +187,7 @@ impl Serialize for EventDetail {
             forward: self.forward.as_ref(),
             attempts: &self.attempts,
             next_retry_at: self.next_retry_at,
+            from_svix: self.from_svix(),
         }
         .serialize(serializer)
     }

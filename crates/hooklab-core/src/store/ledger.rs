@@ -382,6 +382,15 @@ fn insert_event(
     })
 }
 
+/// The user has a row now: its early sign-in (merged into the row) is no longer kept, so
+/// `early_sign_ins` names only users who never arrived. A lookup in a small table; no page is
+/// written when there is none.
+fn arrived(conn: &Connection, user_id: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM early_sign_ins WHERE user_id = ?1")?
+        .execute([user_id])
+        .map(|_| ())
+}
+
 pub(crate) fn apply(
     conn: &Connection,
     decision: Decision,
@@ -416,6 +425,7 @@ pub(crate) fn apply(
                 emails,
                 u.public_metadata,
             ])?;
+            arrived(conn, &u.id)?;
             Ok(Some(u.id))
         }
         Decision::DeleteUser { id, deleted_at } => {
@@ -424,6 +434,7 @@ pub(crate) fn apply(
                  ON CONFLICT (id) DO UPDATE SET deleted_at = ?2",
             )?
             .execute(params![id, deleted_at, event_id])?;
+            arrived(conn, &id)?;
             Ok(Some(id))
         }
         Decision::UpsertSession {

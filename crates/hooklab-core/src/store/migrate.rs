@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_user_text.sql"),
     include_str!("../../migrations/0009_forwards.sql"),
     include_str!("../../migrations/0010_event_types.sql"),
+    include_str!("../../migrations/0011_early_sign_ins_kept_until_the_user.sql"),
 ];
 
 /// The schema version this build writes.

@@ -351,7 +351,8 @@ pub fn count_users(conn: &Connection) -> rusqlite::Result<UserCounts> {
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    // Sign-ins seen before their user are kept in `early_sign_ins`, also once the user came.
+    // Sign-ins seen before their user are kept in `early_sign_ins` until the user arrives
+    // (rows from before migration 0011 may remain for users who came, hence the check).
     const UNKNOWN: &str = "FROM early_sign_ins e WHERE NOT EXISTS \
                            (SELECT 1 FROM users u WHERE u.id = e.user_id)";
     let missing = conn
