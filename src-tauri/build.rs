@@ -5,6 +5,7 @@ fn main() {
         "get_status",
         "list_events",
         "get_event",
+        "event_summaries",
         "list_event_types",
         "list_users",
         "get_user",

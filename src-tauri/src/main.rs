@@ -46,6 +46,7 @@ fn main() {
             commands::status::get_status,
             commands::events::list_events,
             commands::events::get_event,
+            commands::events::event_summaries,
             commands::events::list_event_types,
             commands::events::changes_since,
             commands::events::watch_changes,

@@ -8,6 +8,7 @@ import type {
   EventDetail,
   EventFilter,
   EventPage,
+  EventSummary,
   Fixture,
   ReplayOutcome,
   ReplayRequest,
@@ -106,6 +107,7 @@ async function call<T>(command: string, args: Record<string, unknown> = {}): Pro
 export const getStatus = () => call<StatusReply>('get_status');
 export const listEvents = (filter: EventFilter) => call<EventPage>('list_events', { filter });
 export const getEvent = (key: string) => call<EventDetail | null>('get_event', { key });
+export const eventSummaries = (ids: number[]) => call<EventSummary[]>('event_summaries', { ids });
 export const listEventTypes = () => call<string[]>('list_event_types');
 export const listUsers = (query: UserQuery) => call<UserPage>('list_users', { query });
 export const getUser = (id: string) => call<UserDetail | null>('get_user', { id });

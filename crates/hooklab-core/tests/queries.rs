@@ -485,3 +485,17 @@ async fn event_types_lists_verified_types_only() {
     }
     assert_eq!(types, ["session.created", "user.created"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summaries_by_id_skip_the_missing_and_keep_the_order_asked() {
+    let h = Harness::start().await;
+    let mut sent = Vec::new();
+    for _ in 0..3 {
+        let body = fixture("user.created", None, now_ms()).body;
+        sent.push(h.deliver(&signed(body)).await.id());
+    }
+    let asked = vec![sent[2], 9_999, sent[0]];
+    let found = h.engine.store().event_summaries(asked).await.unwrap();
+    let ids: Vec<i64> = found.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [sent[2], sent[0]]);
+}

@@ -2,7 +2,7 @@
 //! feed (live, and from a cursor).
 
 use hooklab_core::store::{
-    ChangeBatch, EventDetail, EventFilter, EventPage, MAX_CHANGES_PER_BATCH,
+    ChangeBatch, EventDetail, EventFilter, EventPage, EventSummary, MAX_CHANGES_PER_BATCH,
 };
 use tauri::State;
 use tauri::ipc::Channel;
@@ -27,6 +27,15 @@ pub async fn get_event(
     key: String,
 ) -> CommandResult<Option<EventDetail>> {
     Ok(state.runtime.engine().store().event(key).await?)
+}
+
+/// The summaries of the events `ids` that exist: pinned events outside the loaded pages.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn event_summaries(
+    state: State<'_, AppState>,
+    ids: Vec<i64>,
+) -> CommandResult<Vec<EventSummary>> {
+    Ok(state.runtime.engine().store().event_summaries(ids).await?)
 }
 
 /// Every event type verified events have had, for the type filter.

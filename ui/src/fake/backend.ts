@@ -425,6 +425,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     }),
     list_events: (a) => world.listEvents(a.filter as EventFilter),
     get_event: (a) => world.getEvent(String(a.key)),
+    event_summaries: (a) => (a.ids as number[]).map((id) => world.events[id - 1]?.s).filter((e) => e !== undefined),
     list_event_types: () => world.eventTypes(),
     list_users: (a) => world.listUsers(a.query as UserQuery),
     get_user: (a) => world.getUser(String(a.id)),

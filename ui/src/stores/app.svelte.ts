@@ -12,7 +12,7 @@ import type { ChangeBatch } from '../types';
 
 export const log = new EventLog({
   list: api.listEvents,
-  one: async (id) => api.getEvent(String(id)),
+  some: api.eventSummaries,
 });
 export const users = new UserTable({ list: api.listUsers });
 export const checklist = new Checklist();

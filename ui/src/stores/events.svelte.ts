@@ -18,8 +18,8 @@ export const WINDOW_ROWS = 10 * PAGE_SIZE;
 /** Where the log gets its rows. */
 export interface EventLoader {
   list(filter: EventFilter): Promise<EventPage>;
-  /** One event's summary, for pinned events outside the loaded pages. */
-  one(id: number): Promise<EventSummary | null>;
+  /** The summaries of the events `ids` that exist: pinned events outside the loaded pages. */
+  some(ids: number[]): Promise<EventSummary[]>;
 }
 
 /** The filters the user sets; empty means no filter. */
@@ -108,7 +108,7 @@ export class EventLog {
   /** Rows with an id at or below this are hidden unless pinned ("Clear"). */
   clearedUpto = $state(0);
   pinnedOnly = $state(false);
-  /** Pinned events outside the loaded rows, fetched one by one. */
+  /** Pinned events outside the loaded rows, fetched by id. */
   pinnedExtra = $state.raw<EventSummary[]>([]);
   readonly pins: Pins;
   private generation = 0;
@@ -345,9 +345,7 @@ export class EventLog {
     const have = new Set([...this.items, ...this.pinnedExtra].map(byId));
     const missing = [...this.pins.ids].filter((id) => !have.has(id)).slice(0, 200);
     if (missing.length === 0) return;
-    const found = (await Promise.all(missing.map((id) => this.loader.one(id).catch(() => null))))
-      .filter((e): e is EventSummary => e !== null)
-      .sort((a, b) => b.id - a.id);
+    const found = (await this.loader.some(missing).catch(() => [])).sort((a, b) => b.id - a.id);
     this.pinnedExtra = merge(this.pinnedExtra, found);
   }
 }

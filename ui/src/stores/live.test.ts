@@ -81,14 +81,14 @@ function backend(events: EventSummary[], users: UserRow[] = []) {
     const items = all.slice(0, limit);
     return { items, next_cursor: all.length > limit ? items[items.length - 1].id : null };
   });
-  const one = vi.fn(async (id: number) => db.events.find((e) => e.id === id) ?? null);
+  const some = vi.fn(async (ids: number[]) => db.events.filter((e) => ids.includes(e.id)));
   const listUsers = vi.fn(async (q: UserQuery) => pageOfUsers(db.users, q));
-  return { db, list, one, listUsers };
+  return { db, list, some, listUsers };
 }
 
 async function setup(events: EventSummary[], users: UserRow[] = [], storage = memory()) {
   const b = backend(events, users);
-  const log = new EventLog({ list: b.list, one: b.one }, storage);
+  const log = new EventLog({ list: b.list, some: b.some }, storage);
   const table = new UserTable({ list: b.listUsers });
   const live = new Live(log, table);
   await Promise.all([log.reload(), table.reload()]);
@@ -153,7 +153,7 @@ describe('Live.apply: events', () => {
 
   it('queues changes that arrive while the first page loads', async () => {
     const b = backend([event(1)]);
-    const log = new EventLog({ list: b.list, one: b.one }, memory());
+    const log = new EventLog({ list: b.list, some: b.some }, memory());
     const live = new Live(log, new UserTable({ list: b.listUsers }));
     const loading = log.reload();
     live.apply(batch({ upto: 1, events: [event(2)] }));
@@ -486,7 +486,7 @@ describe('pins and Clear', () => {
     log.togglePin(5);
     log.clear();
     await vi.waitFor(() => expect(ids(log.rows)).toEqual([5]));
-    expect(b.one).toHaveBeenCalledWith(5);
+    expect(b.some).toHaveBeenCalledWith([5]);
     expect(log.hasMore).toBe(false);
   });
 

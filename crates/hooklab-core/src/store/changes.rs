@@ -137,7 +137,7 @@ fn unique<T: Ord + Clone>(keys: Vec<T>) -> Vec<T> {
 }
 
 /// Reads one row per key (a row deleted since is skipped).
-fn read_each<K: rusqlite::ToSql, T>(
+pub(crate) fn read_each<K: rusqlite::ToSql, T>(
     conn: &Connection,
     keys: &[K],
     sql: &str,

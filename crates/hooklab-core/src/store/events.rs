@@ -519,6 +519,17 @@ pub fn replays_of(conn: &Connection, id: i64) -> rusqlite::Result<Vec<EventSumma
     .collect()
 }
 
+/// Summaries of the events `ids` that exist, in the order asked (the app's pinned events
+/// outside its loaded pages): a primary-key read each, none of what the full detail adds.
+pub fn event_summaries(conn: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<EventSummary>> {
+    super::changes::read_each(
+        conn,
+        ids,
+        &format!("SELECT {SUMMARY_COLUMNS} FROM events WHERE id = ?1"),
+        summary_from_row,
+    )
+}
+
 /// Event `id` as it arrived (summary, headers, body) without what the full detail adds
 /// (replays, deliveries, what it changed: the last replays the user's history in a scratch
 /// database): what forwarding posts.

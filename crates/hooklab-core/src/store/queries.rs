@@ -2,8 +2,8 @@
 //! connections, returning serializable values; SQL and rusqlite stay inside the store.
 
 use super::{
-    ChangeBatch, EventDetail, EventFilter, EventPage, Store, StoreError, TunnelStateRow,
-    UserDetail, UserPage, UserQuery, changes, events, text_index, tunnel, users,
+    ChangeBatch, EventDetail, EventFilter, EventPage, EventSummary, Store, StoreError,
+    TunnelStateRow, UserDetail, UserPage, UserQuery, changes, events, text_index, tunnel, users,
 };
 
 impl Store {
@@ -16,6 +16,15 @@ impl Store {
     pub async fn event(&self, key: impl Into<String>) -> Result<Option<EventDetail>, StoreError> {
         let key = key.into();
         self.read(move |c| events::get_event(c, &key)).await
+    }
+
+    /// Summaries of the events `ids` that exist (at most 500 are read).
+    pub async fn event_summaries(
+        &self,
+        mut ids: Vec<i64>,
+    ) -> Result<Vec<EventSummary>, StoreError> {
+        ids.truncate(500);
+        self.read(move |c| events::event_summaries(c, &ids)).await
     }
 
     /// One page of users in the query's order; `search` matches ids, emails, phone, names.
