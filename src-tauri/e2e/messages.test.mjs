@@ -1,9 +1,11 @@
-// The Send test view does what `hooklab send` does, in the window: a delivery signed with a
-// wrong key or an old timestamp arrives refused with the matching hint and syncs nothing; one
-// message delivered three times is one event with three deliveries; "End it…" on a user's
-// session sends the sign-out that ends it; "Your app" posts straight to the user's handler
-// (signed, headers as Svix sends them) and remembers its URL in Settings; a resend with an
-// edited body fails as captured and applies re-signed.
+// Sending and resending messages, and following them, in the real window. Send test does what
+// `hooklab send` does: a wrong key or an old timestamp arrives refused with the matching hint;
+// one message delivered three times is one event with three deliveries; "End it…" on a user's
+// session sends the sign-out that ends it; "Your app" posts straight to the user's handler and
+// remembers its URL. A resend with an edited body fails as captured and applies re-signed. A
+// message Svix keeps failing lists its attempts and the next retry; a user who signed in but
+// never arrived is named in Users; a hostile timestamp shows as out of range; a pinned event
+// survives Clear and a reload.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -259,4 +261,19 @@ test('a user who signed in but never arrived is named in Users, with where to lo
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(await app.session.execute(`return document.querySelector('[data-testid="missing-users"]')`), null, 'the banner is gone');
+});
+
+test('a pinned event survives Clear; the others go', async () => {
+  const [pinned, other] = [app.send(['user.created']).response.id, app.send(['user.created']).response.id];
+  await open('events');
+  // An earlier test left the log filtered by a user: Reset, when it is there.
+  await app.session.execute(`[...document.querySelectorAll('button')].find((b) => b.innerText.trim() === 'Reset')?.click()`);
+  await app.session.waitFor(`[data-testid="event-row"][data-id="${other}"]`);
+  await (await app.session.waitFor(`[data-testid="event-row"][data-id="${pinned}"] button.pin`)).click();
+  await (await app.session.waitFor('button', { text: 'Clear' })).click();
+  await app.session.waitFor(`[data-testid="event-row"][data-id="${pinned}"]`, { what: 'the pinned event, after Clear' });
+  assert.equal(await app.session.execute(`return document.querySelector('[data-testid="event-row"][data-id="${other}"]')`), null);
+  // Reloaded, the window fetches the pinned event by itself (it is in no page of the cleared log).
+  await app.session.execute('location.reload()');
+  await app.session.waitFor(`[data-testid="event-row"][data-id="${pinned}"]`, { what: 'the pinned event, after a reload' });
 });
