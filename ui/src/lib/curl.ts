@@ -22,7 +22,11 @@ export function originOf(url: string): string {
 export function curlFor(event: EventDetail, baseUrl: string): string {
   const lines = [`curl -X ${event.method} ${shellQuote(originOf(baseUrl) + event.path)}`];
   for (const [name, value] of event.headers) {
-    if (!SKIP.has(name.toLowerCase())) lines.push(`  -H ${shellQuote(`${name}: ${value}`)}`);
+    const lower = name.toLowerCase();
+    if (SKIP.has(lower)) continue;
+    // Not Svix's sender: what the command sends must not pass for one of Svix's attempts.
+    const sent = lower === 'user-agent' ? `curl (copied from Hooklab event #${event.id})` : value;
+    lines.push(`  -H ${shellQuote(`${name}: ${sent}`)}`);
   }
   if (event.body_base64) {
     lines.push(`  --data-binary @<(echo ${shellQuote(event.body_base64)} | base64 -d)`);
