@@ -3,6 +3,7 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +107,28 @@ export class App {
       await sleep(500);
     }
   }
+}
+
+/** A small HTTP server on loopback standing in for the user's app: it keeps every request it
+ * gets (`received`: headers and body) and answers each with `answer()` (`{ status, body }`). */
+export async function startYourApp(answer = () => ({ status: 204, body: '' })) {
+  const received = [];
+  const server = createHttpServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const { status, body } = answer();
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    received,
+    port: server.address().port,
+    url: `http://localhost:${server.address().port}/api/webhooks/clerk`,
+    close: () => server.close(),
+  };
 }
 
 /** Reads the X clipboard (the app writes it through the clipboard plugin). */

@@ -7,24 +7,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { App, SECRET } from './app.mjs';
+import { App, SECRET, startYourApp } from './app.mjs';
 
 let app;
 let yourApp;
-const received = [];
 let answer = { status: 500, body: 'relation "users" does not exist' };
 
 before(async () => {
-  yourApp = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
-    });
-  });
-  await new Promise((resolve) => yourApp.listen(0, '127.0.0.1', resolve));
+  yourApp = await startYourApp(() => answer);
   app = await App.start();
   await app.session.waitFor('[data-testid="tab-events"]', { what: 'the window' });
 });
@@ -33,7 +23,7 @@ after(async () => {
   yourApp?.close();
 });
 
-const appUrl = () => `http://localhost:${yourApp.address().port}/api/webhooks/clerk`;
+const appUrl = () => yourApp.url;
 const row = (id) => `[data-testid="event-row"][data-id="${id}"]`;
 
 async function open(tab) {
@@ -59,7 +49,7 @@ test('forwarding is turned on in Settings; a URL that is not one is refused besi
   await (await app.session.find('[data-testid="forward-live"]'))[0].click();
   await save.click();
   await app.session.waitFor('[data-testid="forward-state"]', { text: 'forwarding', what: 'forwarding on' });
-  await app.session.waitFor('[data-testid="forwarding"]', { text: `localhost:${yourApp.address().port}`, what: 'the header chip' });
+  await app.session.waitFor('[data-testid="forwarding"]', { text: `localhost:${yourApp.port}`, what: 'the header chip' });
   const saved = app.settings();
   assert.equal(saved.forward_url, appUrl());
   assert.equal(saved.forward_live, true);
@@ -72,7 +62,7 @@ test("a verified event reaches the app as signed; the app's failure shows on its
   const sent = app.send(['--secret', SECRET, 'user.created']);
   const id = sent.response.id;
   await app.session.waitFor(`${row(id)} [data-testid="row-forward"]`, { text: '500', what: "the app's 500 on the row" });
-  const got = received.at(-1);
+  const got = yourApp.received.at(-1);
   assert.equal(got.headers['svix-id'], sent.svix_id, 'the same message, not a copy');
   assert.equal(got.headers['x-hooklab-forwarded'], String(id));
   assert.ok(got.headers['svix-signature'].startsWith('v1,'), 'the signature travels with it');
@@ -86,13 +76,13 @@ test("a verified event reaches the app as signed; the app's failure shows on its
 
   // The app is fixed: resend the event to it.
   answer = { status: 200, body: '{"ok":true}' };
-  const before = received.length;
+  const before = yourApp.received.length;
   await (await app.session.waitFor('[data-testid="resend-to-app"]')).click();
   await app.session.waitFor('[data-testid="resend-dialog"] [data-testid="app-url"]', { what: 'the app target, chosen' });
   await (await app.session.waitFor('[data-testid="resend-go"]')).click();
   await app.session.waitFor('[data-testid="resend-outcome"]', { text: 'HTTP 200', what: "the app's new answer" });
-  assert.equal(received.length, before + 1, 'the resend reached the app');
-  assert.equal(JSON.parse(received.at(-1).body).type, 'user.created');
+  assert.equal(yourApp.received.length, before + 1, 'the resend reached the app');
+  assert.equal(JSON.parse(yourApp.received.at(-1).body).type, 'user.created');
   await app.shot('resend-to-app');
   await (await app.session.waitFor('[data-testid="resend-dialog"] button', { text: 'Close' })).click();
   await app.session.waitFor(`${row(id)} [data-testid="row-forward"]`, { text: '200', what: "the row shows the app's new answer" });

@@ -9,23 +9,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { App } from './app.mjs';
+import { createHmac } from 'node:crypto';
+import { App, ENDPOINT_SECRET, SECRET, startYourApp } from './app.mjs';
 
 let app;
 let yourApp;
-const received = [];
 
 before(async () => {
-  yourApp = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise((resolve) => yourApp.listen(0, '127.0.0.1', resolve));
+  yourApp = await startYourApp();
   app = await App.start();
   await app.session.waitFor('[data-testid="tab-events"]', { what: 'the window' });
 });
@@ -131,7 +122,7 @@ test("a sign-out about a chosen session ends that session", async () => {
 });
 
 test('"Your app" posts straight to your handler, signed, and remembers its URL', async () => {
-  const url = `http://localhost:${yourApp.address().port}/api/webhooks/clerk`;
+  const url = yourApp.url;
   await (await app.session.waitFor('[data-testid="send-target-app"]')).click();
   const input = await app.session.waitFor('[data-testid="send-app-url"]', { what: 'the app URL field' });
   await input.type('not a url');
@@ -139,12 +130,12 @@ test('"Your app" posts straight to your handler, signed, and remembers its URL',
   await app.session.waitFor('[data-testid="field-error"][data-field="url"]', { text: 'not a URL', what: 'the URL error' });
   await input.clear();
   await input.type(url);
-  const before = received.length;
+  const before = yourApp.received.length;
   await send();
   await app.session.waitFor('[data-testid="send-result"]', { text: 'HTTP 204', what: "your app's answer" });
   assert.match(await result(), /did not capture/);
-  assert.equal(received.length, before + 1);
-  const got = received.at(-1);
+  assert.equal(yourApp.received.length, before + 1);
+  const got = yourApp.received.at(-1);
   assert.ok(got.headers['svix-signature']?.startsWith('v1,'), 'signed like Svix');
   assert.equal(JSON.parse(got.body).type, 'user.created');
   assert.equal(app.settings().forward_url, url, 'remembered in Settings → Your app');
@@ -202,8 +193,6 @@ test('a request claiming a timestamp no calendar holds opens as "out of range", 
 });
 
 test("a message Svix keeps failing lists its attempts and when Svix tries again; a later accepted one says so", async () => {
-  const { createHmac } = await import('node:crypto');
-  const { ENDPOINT_SECRET, SECRET } = await import('./app.mjs');
   const svixId = `msg_e2eattempts${Date.now()}`;
   const body = JSON.stringify({ type: 'user.created', object: 'event', data: { id: `user_e2e${Date.now()}`, object: 'user' } });
   // Clerk's sender, signing as Svix does; the first two with a secret Hooklab does not have.

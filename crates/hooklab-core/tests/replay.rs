@@ -43,6 +43,19 @@ async fn captured_ten_minutes_ago(h: &Harness) -> hooklab_core::Receipt {
         .unwrap()
 }
 
+/// A user.created made now, the user it is about, and its body with the first name edited to
+/// `name`.
+fn created_and_edited(name: &str) -> (hooklab_core::fixtures::Prepared, String, String) {
+    let created = fixture("user.created", None, now_ms());
+    let user = user_of(&created);
+    let edited = created.body.replace(
+        "\"first_name\":\"Alex\"",
+        &format!("\"first_name\":\"{name}\""),
+    );
+    assert_ne!(edited, created.body, "the fixture has the name to edit");
+    (created, user, edited)
+}
+
 fn over_http(h: &Harness) -> Target {
     Target::Http {
         url: h.url(WEBHOOK_PATH),
@@ -215,12 +228,7 @@ async fn resending_needs_an_event_and_re_signing_needs_a_secret() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edited_body_re_signed_applies_the_edit_and_as_captured_fails_like_a_modified_body() {
     let h = Harness::start().await;
-    let created = fixture("user.created", None, now_ms());
-    let user = user_of(&created);
-    let edited = created
-        .body
-        .replace("\"first_name\":\"Alex\"", "\"first_name\":\"Edited\"");
-    assert_ne!(edited, created.body, "the fixture has the name to edit");
+    let (created, user, edited) = created_and_edited("Edited");
     let first = h.deliver(&signed(created.body)).await;
     let with_body = |signing, body: &str| ReplayRequest {
         key: first.id().to_string(),
@@ -262,11 +270,7 @@ async fn an_edited_body_re_signed_applies_the_edit_and_as_captured_fails_like_a_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_re_signed_with_the_same_id_is_a_redelivery_and_says_the_edit_is_not_applied() {
     let h = Harness::start().await;
-    let created = fixture("user.created", None, now_ms());
-    let user = user_of(&created);
-    let edited = created
-        .body
-        .replace("\"first_name\":\"Alex\"", "\"first_name\":\"Edited\"");
+    let (created, user, edited) = created_and_edited("Edited");
     let first = h.deliver(&signed(created.body)).await;
     let request = ReplayRequest {
         key: first.id().to_string(),
@@ -305,8 +309,8 @@ async fn an_edit_re_signed_with_the_same_id_is_a_redelivery_and_says_the_edit_is
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edited_resend_to_an_app_is_not_recorded_as_the_event_forward() {
     let h = Harness::start().await;
-    let created = fixture("user.created", None, now_ms());
-    let first = h.deliver(&signed(created.body.clone())).await;
+    let (created, _, edited) = created_and_edited("X");
+    let first = h.deliver(&signed(created.body)).await;
     let app = axum::Router::new().fallback(|| async {
         (
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -323,9 +327,6 @@ async fn an_edited_resend_to_an_app_is_not_recorded_as_the_event_forward() {
         target: Target::Http { url: url.clone() },
         body,
     };
-    let edited = created
-        .body
-        .replace("\"first_name\":\"Alex\"", "\"first_name\":\"X\"");
     let outcome = replay(&h.engine, &h.client, &resend(Some(edited)))
         .await
         .unwrap();
@@ -342,11 +343,7 @@ async fn an_edited_resend_to_an_app_is_not_recorded_as_the_event_forward() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_of_a_message_never_delivered_applies_even_with_the_same_id() {
     let h = Harness::start().await;
-    let created = fixture("user.created", None, now_ms());
-    let user = user_of(&created);
-    let edited = created
-        .body
-        .replace("\"first_name\":\"Alex\"", "\"first_name\":\"Edited\"");
+    let (created, user, edited) = created_and_edited("Edited");
     // Signed with a secret Hooklab does not have: refused, so the message has no delivery.
     let refused = h
         .deliver(&signed_with(
