@@ -351,8 +351,10 @@ pub fn count_users(conn: &Connection) -> rusqlite::Result<UserCounts> {
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    // Sign-ins seen before their user are kept in `early_sign_ins` until the user arrives
-    // (rows from before migration 0011 may remain for users who came, hence the check).
+    // Sign-ins seen before their user stay in `early_sign_ins` until the user arrives (the
+    // writer deletes them then, migration 0011 did for older databases), so its rows are the
+    // missing users; the check against `users` only guards that, a lookup per row of a small
+    // table.
     const UNKNOWN: &str = "FROM early_sign_ins e WHERE NOT EXISTS \
                            (SELECT 1 FROM users u WHERE u.id = e.user_id)";
     let missing = conn
