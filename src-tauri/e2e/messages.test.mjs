@@ -266,3 +266,18 @@ test('a pinned event survives Clear; the others go', async () => {
   await app.session.execute('location.reload()');
   await app.session.waitFor(`[data-testid="event-row"][data-id="${pinned}"]`, { what: 'the pinned event, after a reload' });
 });
+
+test("Settings: ngrok's signature check at the edge is saved, as `hooklab config` shows", async () => {
+  await open('settings');
+  const box = await app.session.waitFor('[data-testid="verify-at-edge"]', { what: 'the edge check' });
+  assert.equal(await app.session.execute(`return document.querySelector('[data-testid="verify-at-edge"]').checked`), false, 'off by default');
+  await box.click();
+  for (let i = 0; i < 50 && app.settings().verify_at_edge !== true; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(app.settings().verify_at_edge, true);
+  assert.match(app.cli(['config', 'show']), /edge check {5}on/);
+  await app.session.execute(`document.querySelector('[data-testid="verify-at-edge"]').scrollIntoView({ block: 'center' })`);
+  await app.shot('settings-edge');
+  await box.click();
+  for (let i = 0; i < 50 && app.settings().verify_at_edge !== false; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(app.settings().verify_at_edge, false);
+});

@@ -258,6 +258,14 @@ pub enum ConfigCommand {
     },
     /// Forget your app's URL and stop forwarding.
     ClearForward,
+    /// Let ngrok check Clerk's signature and refuse what fails at its edge, for `serve
+    /// --tunnel` and the app (off by default: refused requests never reach Hooklab, so it
+    /// cannot show or diagnose them; see docs/tunnel.md).
+    SetVerifyAtEdge {
+        /// `on` or `off`.
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
     /// Set what the database keeps: the oldest events past a limit are pruned (pinned events,
     /// and the ones users' rows point at, are kept). Limits not given stay as they are.
     SetRetention {

@@ -43,6 +43,9 @@ pub fn run(mut ctx: Context, command: ConfigCommand) -> Result<(), CliError> {
             url: None,
             live: false,
         },
+        ConfigCommand::SetVerifyAtEdge { state } => {
+            SettingsChange::SetVerifyAtEdge { on: state == "on" }
+        }
         ConfigCommand::SetRetention {
             max_age_days,
             max_events,
@@ -106,6 +109,9 @@ fn saved(change: &SettingsChange, s: &settings::Settings) -> String {
             format!("retention: keeps {}", retention_text(retention))
         }
         SettingsChange::SetForward { .. } => format!("your app: {}", forward_text(s)),
+        SettingsChange::SetVerifyAtEdge { .. } => {
+            format!("verification at ngrok's edge: {}", edge_text(s))
+        }
     }
 }
 
@@ -159,6 +165,7 @@ fn show(ctx: &Context) {
             "retention": s.retention,
             "forward_url": s.forward_url,
             "forward_live": s.forward_live,
+            "verify_at_edge": s.verify_at_edge,
         }));
         return;
     }
@@ -204,11 +211,21 @@ fn show(ctx: &Context) {
     for name in ngrok_env {
         say!("               ({name} is set and wins over the file)");
     }
+    say!("edge check     {}", edge_text(s));
     if let Some(url) = &s.last_public_url {
         say!("last URL       {url}");
     }
     say!("keeps events   {}", retention_text(&s.retention));
     say!("your app       {}", forward_text(s));
+}
+
+/// Whether ngrok checks Clerk's signature at its edge, and what that costs.
+fn edge_text(s: &settings::Settings) -> &'static str {
+    if s.verify_at_edge {
+        "on: ngrok refuses requests Clerk did not sign; Hooklab never sees them"
+    } else {
+        "off: every request reaches Hooklab, which verifies and diagnoses it"
+    }
 }
 
 /// `http://localhost:3000/… (every verified event is forwarded)`, or `none`.

@@ -75,7 +75,7 @@ fn print_banner(status: &RuntimeStatus, args: &ServeArgs) {
                 .as_deref()
                 .map(|d| format!(" on {d}"))
                 .unwrap_or_default(),
-            if args.verify_at_edge {
+            if status.verify_at_edge {
                 " with signature verification at the edge"
             } else {
                 ""

@@ -411,3 +411,61 @@ async fn a_saved_port_taken_at_start_falls_back_to_a_free_one_and_saving_it_agai
     assert_eq!(reply.status, 400, "unsigned, but received: {}", reply.body);
     s.runtime.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_at_the_edge_turned_on_in_settings_reconnects_the_tunnel_with_the_policy() {
+    const TOKEN: &str = "2fakeAgentId_fakeSecret";
+    let edge = within("the fake edge", FakeEdge::start(EdgeOptions::new(TOKEN)))
+        .await
+        .unwrap();
+    let file = Settings {
+        ngrok_authtoken: Some(TOKEN.into()),
+        ..with_secret(SECRET)
+    };
+    let s = Setup::start(file, |o| {
+        o.tunnel = TunnelMode::WhenConfigured;
+        o.tunnel_template.server_addr = Some(edge.server_addr());
+        o.tunnel_template.transport = Transport::PlainTcp;
+        o.tunnel_template.backoff = Backoff {
+            base: Duration::from_millis(20),
+            cap: Duration::from_millis(200),
+        };
+    })
+    .await;
+    // Waits until the one tunnel bound at the edge carries `policy`.
+    let bound_with = |policy: Option<String>| {
+        let edge = &edge;
+        within("the tunnel to (re)connect with that policy", async move {
+            loop {
+                let tunnels = edge.tunnels();
+                if tunnels.len() == 1 && tunnels[0].traffic_policy == policy {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    bound_with(None).await;
+    assert!(!s.runtime.status().verify_at_edge, "off by default");
+
+    s.runtime
+        .change_settings(SettingsChange::SetVerifyAtEdge { on: true })
+        .await
+        .unwrap();
+    // The tunnel reconnects with Clerk's verify-webhook policy.
+    bound_with(Some(hooklab_core::tunnel::verify_webhook_policy(SECRET))).await;
+    assert!(s.runtime.status().verify_at_edge);
+    assert!(
+        settings::load(&s.settings_path()).unwrap().verify_at_edge,
+        "saved"
+    );
+
+    s.runtime
+        .change_settings(SettingsChange::SetVerifyAtEdge { on: false })
+        .await
+        .unwrap();
+    bound_with(None).await;
+    tokio::time::timeout(WAIT, s.runtime.shutdown())
+        .await
+        .unwrap();
+}

@@ -46,6 +46,11 @@ ngrok_domain: string | null,
  */
 tunnel_enabled: boolean, 
 /**
+ * Whether ngrok is asked to check Clerk's signature at its edge (Settings or
+ * `--verify-at-edge`); it does only with a signing secret to check with.
+ */
+verify_at_edge: boolean, 
+/**
  * The public URL Clerk was last given.
  */
 last_public_url: string | null, 

@@ -40,4 +40,8 @@ url: string | null,
 /**
  * Forward each verified event as it arrives.
  */
-live: boolean, };
+live: boolean, } | { "change": "set_verify_at_edge", 
+/**
+ * On or off.
+ */
+on: boolean, };

@@ -48,6 +48,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
 
   let authtoken: string | null = params.get('tunnel') === 'off' || empty ? null : '2abcDEFghiJKLmnoPQRstuVWX_3xyz7Ab9cDeFgHiJkLmN';
   let domain: string | null = empty ? null : DOMAIN;
+  let verifyAtEdge = false;
   let retention: Retention = { max_age_days: null, max_events: null, max_size_mb: 1024 };
   let lastPublicUrl: string | null = empty ? null : `https://${DOMAIN}`;
   let forwardUrl: string | null = params.get('forward') ?? null;
@@ -69,6 +70,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     ngrok_authtoken: authtoken ? maskSecret(authtoken) : null,
     ngrok_domain: domain,
     tunnel_enabled: authtoken !== null,
+    verify_at_edge: verifyAtEdge,
     last_public_url: lastPublicUrl,
     db_path: '/home/alex/.local/share/hooklab/hooklab.db',
     retention,
@@ -387,6 +389,10 @@ export function createFakeBackend(params: URLSearchParams): Backend {
         connect(lastPublicUrl);
         break;
       }
+      case 'set_verify_at_edge':
+        verifyAtEdge = c.on;
+        connect(lastPublicUrl);
+        break;
       case 'set_forward': {
         const url = c.url?.trim() || null;
         const hint = 'Use the full URL your app\'s webhook handler listens on, e.g. http://localhost:3000/api/webhooks/clerk.';

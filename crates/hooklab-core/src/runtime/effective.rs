@@ -115,8 +115,7 @@ impl Effective {
             .port
             .or(settings.port.filter(|p| *p != 0))
             .unwrap_or(DEFAULT_PORT);
-        let edge_secret = overrides
-            .verify_at_edge
+        let edge_secret = (overrides.verify_at_edge || settings.verify_at_edge)
             .then(|| secrets.first().map(|s| s.expose().to_owned()))
             .flatten();
         let tunnel = TunnelKey {

@@ -49,6 +49,9 @@ pub struct RuntimeStatus {
     pub ngrok_domain: Option<String>,
     /// Whether the tunnel runs (or would, with an authtoken).
     pub tunnel_enabled: bool,
+    /// Whether ngrok is asked to check Clerk's signature at its edge (Settings or
+    /// `--verify-at-edge`); it does only with a signing secret to check with.
+    pub verify_at_edge: bool,
     /// The public URL Clerk was last given.
     pub last_public_url: Option<String>,
     /// The database file.
@@ -120,6 +123,7 @@ impl RuntimeStatus {
             ngrok_authtoken: p.effective.tunnel.authtoken.as_deref().map(mask),
             ngrok_domain: p.effective.tunnel.domain.clone(),
             tunnel_enabled: p.tunnel_enabled,
+            verify_at_edge: p.overrides.verify_at_edge || p.settings.verify_at_edge,
             last_public_url: p.settings.last_public_url.clone(),
             db_path: p.db_path.display().to_string(),
             retention: p.settings.retention,

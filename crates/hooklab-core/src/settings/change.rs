@@ -60,6 +60,11 @@ pub enum SettingsChange {
         /// Forward each verified event as it arrives.
         live: bool,
     },
+    /// Whether ngrok checks Clerk's signature at its edge (the tunnel reconnects with it).
+    SetVerifyAtEdge {
+        /// On or off.
+        on: bool,
+    },
 }
 
 impl std::fmt::Debug for SettingsChange {
@@ -82,6 +87,7 @@ impl std::fmt::Debug for SettingsChange {
             Self::SetNgrokDomain { domain } => write!(f, "SetNgrokDomain({domain:?})"),
             Self::SetRetention { retention } => write!(f, "SetRetention({retention:?})"),
             Self::SetForward { url, live } => write!(f, "SetForward({url:?}, live: {live})"),
+            Self::SetVerifyAtEdge { on } => write!(f, "SetVerifyAtEdge({on})"),
         }
     }
 }
@@ -173,6 +179,7 @@ impl SettingsChange {
                 }
                 settings.port = Some(*port);
             }
+            Self::SetVerifyAtEdge { on } => settings.verify_at_edge = *on,
             Self::SetForward { url, live } => {
                 let own_port = settings.port.unwrap_or(super::DEFAULT_PORT);
                 let url = match url.as_deref().map(str::trim) {

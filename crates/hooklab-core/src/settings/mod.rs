@@ -93,6 +93,9 @@ pub struct Settings {
     pub forward_url: Option<String>,
     /// Forward every verified event to `forward_url` as it arrives.
     pub forward_live: bool,
+    /// Let ngrok check Clerk's signature and refuse what fails at its edge (off by default:
+    /// what it refuses never reaches Hooklab, so the log cannot show or diagnose it).
+    pub verify_at_edge: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -113,6 +116,7 @@ impl std::fmt::Debug for Settings {
             .field("last_public_url", &self.last_public_url)
             .field("retention", &self.retention)
             .field("forward_url", &self.forward_url)
+            .field("verify_at_edge", &self.verify_at_edge)
             .field("forward_live", &self.forward_live)
             .finish()
     }
