@@ -281,3 +281,16 @@ test("Settings: ngrok's signature check at the edge is saved, as `hooklab config
   for (let i = 0; i < 50 && app.settings().verify_at_edge !== false; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(app.settings().verify_at_edge, false);
 });
+
+test('Settings: durability saved for the next start, and the window says so until then', async () => {
+  await open('settings');
+  await (await app.session.waitFor('[data-testid="durability-full"]', { what: 'the durability choice' })).click();
+  await app.session.waitFor('[data-testid="durability-next"]', { text: 'next start', what: 'the note that it applies at the next start' });
+  assert.equal(app.settings().synchronous, 'full');
+  await app.session.execute(`document.querySelector('[data-testid="durability"]').scrollIntoView({ block: 'center' })`);
+  await app.shot('settings-durability');
+  await (await app.session.waitFor('[data-testid="durability-normal"]')).click();
+  for (let i = 0; i < 50 && app.settings().synchronous !== 'normal'; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(app.settings().synchronous, 'normal');
+  assert.equal(await app.session.execute(`return document.querySelector('[data-testid="durability-next"]')`), null, 'back to what is in effect');
+});

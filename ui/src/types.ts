@@ -30,6 +30,7 @@ export type {
   Source,
   StatusReply,
   SyncKind,
+  Synchronous,
   Target,
   TestOptions,
   TunnelState,

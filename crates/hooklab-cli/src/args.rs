@@ -266,6 +266,13 @@ pub enum ConfigCommand {
         #[arg(value_parser = ["on", "off"])]
         state: String,
     },
+    /// How durable each stored event is, from the next start of `serve` or the app: `normal`
+    /// survives a crash (kill -9), `full` also a power cut (an fsync per commit, slower).
+    /// `serve --synchronous` wins over it.
+    SetSynchronous {
+        /// `normal` or `full`.
+        mode: hooklab_core::store::Synchronous,
+    },
     /// Set what the database keeps: the oldest events past a limit are pruned (pinned events,
     /// and the ones users' rows point at, are kept). Limits not given stay as they are.
     SetRetention {

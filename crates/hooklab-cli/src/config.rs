@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 
 use hooklab_core::secret::mask;
 use hooklab_core::settings::{self, SECRET_ENV, SettingsChange};
+use hooklab_core::store::Synchronous;
 use hooklab_core::tunnel::{AUTHTOKEN_ENV, DOMAIN_ENV};
 
 use crate::args::{ConfigCommand, Limit};
@@ -45,6 +46,9 @@ pub fn run(mut ctx: Context, command: ConfigCommand) -> Result<(), CliError> {
         },
         ConfigCommand::SetVerifyAtEdge { state } => {
             SettingsChange::SetVerifyAtEdge { on: state == "on" }
+        }
+        ConfigCommand::SetSynchronous { mode } => {
+            SettingsChange::SetSynchronous { synchronous: mode }
         }
         ConfigCommand::SetRetention {
             max_age_days,
@@ -111,6 +115,9 @@ fn saved(change: &SettingsChange, s: &settings::Settings) -> String {
         SettingsChange::SetForward { .. } => format!("your app: {}", forward_text(s)),
         SettingsChange::SetVerifyAtEdge { .. } => {
             format!("verification at ngrok's edge: {}", edge_text(s))
+        }
+        SettingsChange::SetSynchronous { .. } => {
+            format!("durability: {} (from the next start)", durability_text(s))
         }
     }
 }
@@ -215,8 +222,17 @@ fn show(ctx: &Context) {
     if let Some(url) = &s.last_public_url {
         say!("last URL       {url}");
     }
+    say!("durability     {}", durability_text(s));
     say!("keeps events   {}", retention_text(&s.retention));
     say!("your app       {}", forward_text(s));
+}
+
+/// What a stored event survives.
+fn durability_text(s: &settings::Settings) -> &'static str {
+    match s.synchronous.unwrap_or_default() {
+        Synchronous::Normal => "normal: a stored event survives a crash (kill -9)",
+        Synchronous::Full => "full: a stored event also survives a power cut (slower)",
+    }
 }
 
 /// Whether ngrok checks Clerk's signature at its edge, and what that costs.

@@ -469,3 +469,44 @@ async fn verification_at_the_edge_turned_on_in_settings_reconnects_the_tunnel_wi
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn durability_saved_in_settings_applies_at_the_next_start_and_says_so_until_then() {
+    use hooklab_core::store::Synchronous;
+    let s = Setup::start(with_secret(SECRET), |_| {}).await;
+    let status = s.runtime.status();
+    assert_eq!(
+        (status.synchronous, status.synchronous_next),
+        (Synchronous::Normal, None)
+    );
+
+    s.runtime
+        .change_settings(SettingsChange::SetSynchronous {
+            synchronous: Synchronous::Full,
+        })
+        .await
+        .unwrap();
+    let status = s.runtime.status();
+    assert_eq!(
+        (status.synchronous, status.synchronous_next),
+        (Synchronous::Normal, Some(Synchronous::Full)),
+        "the open database keeps its setting; the next start takes the new one"
+    );
+    assert_eq!(
+        settings::load(&s.settings_path()).unwrap().synchronous,
+        Some(Synchronous::Full)
+    );
+    s.runtime.shutdown().await;
+
+    let mut options = RuntimeOptions::new(s.dir.path().join("hooklab.db"), s.settings_path());
+    options.overrides.port = Some(0);
+    let again = within("starting again", Runtime::start(options))
+        .await
+        .unwrap();
+    let status = again.status();
+    assert_eq!(
+        (status.synchronous, status.synchronous_next),
+        (Synchronous::Full, None)
+    );
+    again.shutdown().await;
+}

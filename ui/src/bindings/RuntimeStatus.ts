@@ -2,6 +2,7 @@
 import type { ErrorBody } from "./ErrorBody";
 import type { Retention } from "./Retention";
 import type { SecretInfo } from "./SecretInfo";
+import type { Synchronous } from "./Synchronous";
 
 /**
  * The runtime as the header and the Settings screen show it. Secrets are masked.
@@ -62,6 +63,15 @@ db_path: string,
  * What the database keeps.
  */
 retention: Retention, 
+/**
+ * How durable a commit is now (`normal`: survives a crash; `full`: also a power cut),
+ * fixed when the database was opened.
+ */
+synchronous: Synchronous, 
+/**
+ * What the next start uses (`--synchronous`, else the settings), when it differs.
+ */
+synchronous_next: Synchronous | null, 
 /**
  * The user's app's webhook URL: where resends to "your app" go (`--forward-to`, else the
  * settings).

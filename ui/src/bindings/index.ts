@@ -30,6 +30,7 @@ export type { Source } from './Source';
 export type { StatusReply } from './StatusReply';
 export type { SyncKind } from './SyncKind';
 export type { SyncOutcome } from './SyncOutcome';
+export type { Synchronous } from './Synchronous';
 export type { Target } from './Target';
 export type { TestOptions } from './TestOptions';
 export type { TestSend } from './TestSend';

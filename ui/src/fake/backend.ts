@@ -49,6 +49,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
   let authtoken: string | null = params.get('tunnel') === 'off' || empty ? null : '2abcDEFghiJKLmnoPQRstuVWX_3xyz7Ab9cDeFgHiJkLmN';
   let domain: string | null = empty ? null : DOMAIN;
   let verifyAtEdge = false;
+  let synchronousNext: 'normal' | 'full' = 'normal';
   let retention: Retention = { max_age_days: null, max_events: null, max_size_mb: 1024 };
   let lastPublicUrl: string | null = empty ? null : `https://${DOMAIN}`;
   let forwardUrl: string | null = params.get('forward') ?? null;
@@ -71,6 +72,8 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     ngrok_domain: domain,
     tunnel_enabled: authtoken !== null,
     verify_at_edge: verifyAtEdge,
+    synchronous: 'normal',
+    synchronous_next: synchronousNext === 'normal' ? null : synchronousNext,
     last_public_url: lastPublicUrl,
     db_path: '/home/alex/.local/share/hooklab/hooklab.db',
     retention,
@@ -389,6 +392,9 @@ export function createFakeBackend(params: URLSearchParams): Backend {
         connect(lastPublicUrl);
         break;
       }
+      case 'set_synchronous':
+        synchronousNext = c.synchronous;
+        break;
       case 'set_verify_at_edge':
         verifyAtEdge = c.on;
         connect(lastPublicUrl);

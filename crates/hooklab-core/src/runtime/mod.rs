@@ -24,7 +24,7 @@ use crate::engine::{Engine, EngineConfig};
 use crate::error_body::ErrorBody;
 use crate::forward::Forwarder;
 use crate::settings::{self, Settings, SettingsChange};
-use crate::store::StoreOptions;
+use crate::store::{StoreOptions, Synchronous};
 use crate::tunnel::{Supervisor, TunnelConfig, TunnelState};
 use effective::{Effective, TunnelKey};
 use listener::Listener;
@@ -88,6 +88,8 @@ pub struct Runtime {
 
 struct Inner {
     engine: Engine,
+    /// The writer's `synchronous`, fixed when it opened the database.
+    synchronous: Synchronous,
     supervisor: Supervisor,
     forwarder: Forwarder,
     options: RuntimeOptions,
@@ -128,12 +130,13 @@ impl Runtime {
         settings::change::check_retention(&settings.retention)?;
         let mut config = EngineConfig::new(options.db_path.clone());
         config.webhook_path.clone_from(&effective.webhook_path);
+        let synchronous = options
+            .overrides
+            .synchronous
+            .or(settings.synchronous)
+            .unwrap_or_default();
         config.store = StoreOptions {
-            synchronous: options
-                .overrides
-                .synchronous
-                .or(settings.synchronous)
-                .unwrap_or_default(),
+            synchronous,
             retention: settings.retention,
             ..StoreOptions::default()
         };
@@ -173,10 +176,12 @@ impl Runtime {
             db_path: &options.db_path,
             settings_path: &options.settings_path,
             problem: None,
+            synchronous,
         });
         let runtime = Self {
             inner: Arc::new(Inner {
                 engine,
+                synchronous,
                 supervisor,
                 forwarder,
                 live: Mutex::new(Live {
@@ -405,6 +410,7 @@ impl Runtime {
                 db_path: &o.db_path,
                 settings_path: &o.settings_path,
                 problem: live.problem.clone(),
+                synchronous: self.inner.synchronous,
             }));
     }
 

@@ -7,8 +7,7 @@ use crate::error_body::ErrorBody;
 use crate::probe::ProbeResult;
 use crate::secret::{Secret, SecretOrigin, mask};
 use crate::settings::Settings;
-use crate::store::Downtime;
-use crate::store::Retention;
+use crate::store::{Downtime, Retention, Synchronous};
 use crate::tunnel::TunnelState;
 
 use super::effective::{Effective, Overrides};
@@ -58,6 +57,11 @@ pub struct RuntimeStatus {
     pub db_path: String,
     /// What the database keeps.
     pub retention: Retention,
+    /// How durable a commit is now (`normal`: survives a crash; `full`: also a power cut),
+    /// fixed when the database was opened.
+    pub synchronous: Synchronous,
+    /// What the next start uses (`--synchronous`, else the settings), when it differs.
+    pub synchronous_next: Option<Synchronous>,
     /// The user's app's webhook URL: where resends to "your app" go (`--forward-to`, else the
     /// settings).
     pub forward_url: Option<String>,
@@ -98,6 +102,7 @@ pub(crate) struct StatusParts<'a> {
     pub db_path: &'a std::path::Path,
     pub settings_path: &'a std::path::Path,
     pub problem: Option<ErrorBody>,
+    pub synchronous: Synchronous,
 }
 
 impl RuntimeStatus {
@@ -127,6 +132,14 @@ impl RuntimeStatus {
             last_public_url: p.settings.last_public_url.clone(),
             db_path: p.db_path.display().to_string(),
             retention: p.settings.retention,
+            synchronous: p.synchronous,
+            synchronous_next: Some(
+                p.overrides
+                    .synchronous
+                    .or(p.settings.synchronous)
+                    .unwrap_or_default(),
+            )
+            .filter(|next| *next != p.synchronous),
             forward_url: p
                 .effective
                 .forward

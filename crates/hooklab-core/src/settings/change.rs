@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::Settings;
 use super::forward_url::normalize_forward_url;
 use crate::secret::{Secret, SecretOrigin, WHERE_THE_SECRET_IS};
-use crate::store::{MIN_AGE_DAYS, MIN_EVENTS, MIN_SIZE_MB, Retention};
+use crate::store::{MIN_AGE_DAYS, MIN_EVENTS, MIN_SIZE_MB, Retention, Synchronous};
 use crate::tunnel::{AUTHTOKEN_URL, DOMAINS_URL, normalize_domain};
 
 /// One edit of the settings.
@@ -65,6 +65,11 @@ pub enum SettingsChange {
         /// On or off.
         on: bool,
     },
+    /// How durable a commit is; the writer takes it at the next start.
+    SetSynchronous {
+        /// `normal` (survives a crash) or `full` (also a power cut, slower).
+        synchronous: Synchronous,
+    },
 }
 
 impl std::fmt::Debug for SettingsChange {
@@ -88,6 +93,7 @@ impl std::fmt::Debug for SettingsChange {
             Self::SetRetention { retention } => write!(f, "SetRetention({retention:?})"),
             Self::SetForward { url, live } => write!(f, "SetForward({url:?}, live: {live})"),
             Self::SetVerifyAtEdge { on } => write!(f, "SetVerifyAtEdge({on})"),
+            Self::SetSynchronous { synchronous } => write!(f, "SetSynchronous({synchronous:?})"),
         }
     }
 }
@@ -180,6 +186,7 @@ impl SettingsChange {
                 settings.port = Some(*port);
             }
             Self::SetVerifyAtEdge { on } => settings.verify_at_edge = *on,
+            Self::SetSynchronous { synchronous } => settings.synchronous = Some(*synchronous),
             Self::SetForward { url, live } => {
                 let own_port = settings.port.unwrap_or(super::DEFAULT_PORT);
                 let url = match url.as_deref().map(str::trim) {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// SQLite's `synchronous` setting for the writer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Synchronous {
     /// WAL + NORMAL: a commit survives a process crash (kill -9), not a power cut.

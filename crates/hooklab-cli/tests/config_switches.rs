@@ -1,5 +1,6 @@
-//! `hooklab config set-verify-at-edge on|off`: saved for `serve --tunnel` and the app, shown by
-//! `config show` with what it costs, and nothing but `on` or `off` is taken.
+//! The settings that are a choice of two: `hooklab config set-verify-at-edge on|off` and
+//! `set-synchronous normal|full`, saved for `serve` and the app, shown by `config show` with
+//! what they mean, and nothing but their two values taken.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -32,4 +33,25 @@ fn verification_at_the_edge_is_set_shown_and_checked() {
         json(&sandbox.run(&["--json", "config", "show"]))["verify_at_edge"],
         false
     );
+}
+
+#[test]
+fn durability_is_set_shown_and_checked() {
+    let sandbox = Sandbox::new();
+    let shown = String::from_utf8(sandbox.run(&["config", "show"]).stdout).unwrap();
+    assert!(
+        shown.contains("durability     normal: a stored event survives a crash"),
+        "{shown}"
+    );
+
+    let out = sandbox.run(&["config", "set-synchronous", "full"]);
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+    assert!(said.contains("from the next start"), "{said}");
+    assert_eq!(
+        json(&sandbox.run(&["--json", "config", "show"]))["synchronous"],
+        "full"
+    );
+    let out = sandbox.run(&["config", "set-synchronous", "extra"]);
+    assert!(!out.status.success(), "only normal or full");
 }
