@@ -101,6 +101,20 @@ fn fresh(secret: &str) -> Delivery {
     )
 }
 
+/// The fake edge's authtoken.
+const TOKEN: &str = "2fakeAgentId_fakeSecret";
+
+/// Runs the tunnel (once an authtoken is set) through `edge`, reconnecting fast.
+fn through(edge: &FakeEdge, o: &mut RuntimeOptions) {
+    o.tunnel = TunnelMode::WhenConfigured;
+    o.tunnel_template.server_addr = Some(edge.server_addr());
+    o.tunnel_template.transport = Transport::PlainTcp;
+    o.tunnel_template.backoff = Backoff {
+        base: Duration::from_millis(20),
+        cap: Duration::from_millis(200),
+    };
+}
+
 fn with_secret(secret: &str) -> Settings {
     Settings {
         secrets: vec![secret.to_owned()],
@@ -291,20 +305,10 @@ async fn a_port_in_use_is_refused_beside_the_field_and_the_old_listener_keeps_ru
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authtoken_added_in_settings_opens_the_tunnel_and_its_url_is_remembered() {
-    const TOKEN: &str = "2fakeAgentId_fakeSecret";
     let edge = within("the fake edge", FakeEdge::start(EdgeOptions::new(TOKEN)))
         .await
         .unwrap();
-    let s = Setup::start(with_secret(SECRET), |o| {
-        o.tunnel = TunnelMode::WhenConfigured;
-        o.tunnel_template.server_addr = Some(edge.server_addr());
-        o.tunnel_template.transport = Transport::PlainTcp;
-        o.tunnel_template.backoff = Backoff {
-            base: Duration::from_millis(20),
-            cap: Duration::from_millis(200),
-        };
-    })
-    .await;
+    let s = Setup::start(with_secret(SECRET), |o| through(&edge, o)).await;
     assert_eq!(
         s.runtime.tunnel_state(),
         TunnelState::Off,
@@ -414,7 +418,6 @@ async fn a_saved_port_taken_at_start_falls_back_to_a_free_one_and_saving_it_agai
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verification_at_the_edge_turned_on_in_settings_reconnects_the_tunnel_with_the_policy() {
-    const TOKEN: &str = "2fakeAgentId_fakeSecret";
     let edge = within("the fake edge", FakeEdge::start(EdgeOptions::new(TOKEN)))
         .await
         .unwrap();
@@ -422,16 +425,7 @@ async fn verification_at_the_edge_turned_on_in_settings_reconnects_the_tunnel_wi
         ngrok_authtoken: Some(TOKEN.into()),
         ..with_secret(SECRET)
     };
-    let s = Setup::start(file, |o| {
-        o.tunnel = TunnelMode::WhenConfigured;
-        o.tunnel_template.server_addr = Some(edge.server_addr());
-        o.tunnel_template.transport = Transport::PlainTcp;
-        o.tunnel_template.backoff = Backoff {
-            base: Duration::from_millis(20),
-            cap: Duration::from_millis(200),
-        };
-    })
-    .await;
+    let s = Setup::start(file, |o| through(&edge, o)).await;
     // Waits until the one tunnel bound at the edge carries `policy`.
     let bound_with = |policy: Option<String>| {
         let edge = &edge;
