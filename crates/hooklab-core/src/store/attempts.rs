@@ -10,7 +10,7 @@ use super::events::{EventSummary, SUMMARY_COLUMNS, summary_from_row};
 
 /// Svix's wait after each failed attempt, in seconds: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
 /// (eight attempts in all, about 28 hours).
-pub const SVIX_RETRY_DELAYS_S: [i64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
+const SVIX_RETRY_DELAYS_S: [i64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
 
 /// Attempts listed per message at most: the newest ones (Svix makes eight; more are replays of
 /// it by hand, or someone reusing the id).
@@ -75,7 +75,7 @@ pub(crate) fn attempts_of(
 /// 2xx or all eight were made. Every delivery counts, redeliveries that bumped a row included.
 /// Counted from the attempts Hooklab saw, so attempts made while it was not running make this
 /// early.
-pub fn next_retry_at(attempts: &[EventSummary]) -> Option<i64> {
+pub(crate) fn next_retry_at(attempts: &[EventSummary]) -> Option<i64> {
     if attempts.iter().any(|a| (200..300).contains(&a.status)) {
         return None;
     }

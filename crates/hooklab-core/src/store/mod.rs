@@ -33,7 +33,6 @@ use std::time::Duration;
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
-pub use attempts::{SVIX_RETRY_DELAYS_S, next_retry_at};
 pub use changes::{CHANGES_KEPT, ChangeBatch, MAX_CHANGES_PER_BATCH, changes_since, latest_change};
 pub use connection::{BUSY_TIMEOUT, Synchronous};
 pub use deliveries::DeliveryAttempt;
