@@ -20,6 +20,8 @@ fn main() {
         "restart_tunnel",
         "test_public_url",
         "re_signed_headers",
+        "recovery_plan",
+        "recover",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -57,6 +57,8 @@ fn main() {
             commands::settings::change_settings,
             commands::resend::replay,
             commands::resend::re_signed_headers,
+            commands::resend::recovery_plan,
+            commands::resend::recover,
             commands::test_events::list_fixtures,
             commands::test_events::send_test_event,
             commands::status::restart_tunnel,

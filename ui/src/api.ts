@@ -12,6 +12,8 @@ import type {
   Fixture,
   ReplayOutcome,
   ReplayRequest,
+  RecoveryPlan,
+  RecoveryReport,
   RuntimeStatus,
   SendTarget,
   SettingsChange,
@@ -123,6 +125,8 @@ export const sendTestEvent = (fixture_json: string, options: TestOptions, target
 export const restartTunnel = () => call<null>('restart_tunnel');
 export const testPublicUrl = () => call<ProbeResult>('test_public_url');
 export const reSignedHeaders = (key: string) => call<[string, string][]>('re_signed_headers', { key });
+export const recoveryPlan = (since: number) => call<RecoveryPlan>('recovery_plan', { since });
+export const recover = (since: number) => call<RecoveryReport>('recover', { since });
 
 /** Subscribes to one of the shell's events; resolves to the unsubscribe function. */
 export async function subscribe<K extends keyof EventPayloads>(

@@ -68,6 +68,9 @@ pub enum Command {
     /// Resend a captured event: re-run it in Hooklab with today's secrets (default), or post
     /// it over HTTP as captured or re-signed.
     Replay(ReplayArgs),
+    /// Re-run every Clerk message that failed since a time and was never delivered since (after
+    /// the right secret is pasted), oldest first, like Svix's "Recover failed messages".
+    Recover(RecoverArgs),
     /// Settings file: show it, or store a secret.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -151,6 +154,72 @@ pub struct ReplayArgs {
     /// --new-id the edit is applied; as captured, it fails like a body modified on the way.
     #[arg(long, value_name = "FILE")]
     pub body: Option<String>,
+}
+
+/// `hooklab recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// How far back: a span (`30m`, `6h`, `7d`) or `all` (everything kept).
+    #[arg(long, default_value = "7d", value_parser = Since::parse)]
+    pub since: Since,
+    /// Only say what it would re-run.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// How far back `recover` looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// Everything kept.
+    All,
+    /// The last this many seconds.
+    Last(i64),
+}
+
+impl Since {
+    /// `30m`, `6h`, `7d`, `90s` or `all`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.eq_ignore_ascii_case("all") {
+            return Ok(Self::All);
+        }
+        let bad = || format!("`{text}` is not a span: give e.g. 30m, 6h, 7d, or all");
+        let unit = text.chars().last().ok_or_else(bad)?;
+        let scale = match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            'd' => 86_400,
+            _ => return Err(bad()),
+        };
+        let count: i64 = text[..text.len() - 1].parse().map_err(|_| bad())?;
+        // A year is longer than anything kept is old, and keeps the sum in range.
+        if !(1..=366 * 86_400).contains(&(count.saturating_mul(scale))) {
+            return Err(bad());
+        }
+        Ok(Self::Last(count * scale))
+    }
+
+    /// The earliest arrival (Unix ms) it takes in, as of `now_ms`.
+    pub fn start_ms(self, now_ms: i64) -> i64 {
+        match self {
+            Self::All => 0,
+            Self::Last(secs) => now_ms - secs * 1_000,
+        }
+    }
+}
+
+impl std::fmt::Display for Since {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Self::All => f.write_str("in everything kept"),
+            Self::Last(secs) if secs % 86_400 == 0 && secs > 86_400 => {
+                write!(f, "in the last {} days", secs / 86_400)
+            }
+            Self::Last(secs) if secs % 3_600 == 0 => write!(f, "in the last {} h", secs / 3_600),
+            Self::Last(secs) if secs % 60 == 0 => write!(f, "in the last {} min", secs / 60),
+            Self::Last(secs) => write!(f, "in the last {secs} s"),
+        }
+    }
 }
 
 /// `hooklab events`.

@@ -7,6 +7,7 @@ mod context;
 mod error;
 mod output;
 mod query;
+mod recover;
 mod replay;
 mod send;
 mod serve;
@@ -57,6 +58,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Users(args) => query::users(&ctx, args),
         Command::User { id } => query::user(&ctx, &id),
         Command::Replay(args) => runtime()?.block_on(replay::run(ctx, args)),
+        Command::Recover(args) => runtime()?.block_on(recover::run(ctx, args)),
         Command::Config(command) => config::run(ctx, command),
         Command::Bench(args) => runtime()?.block_on(bench::run(ctx, args)),
     }

@@ -18,6 +18,7 @@ mod not_stored;
 pub mod pretty;
 pub mod probe;
 pub mod receiver;
+pub mod recover;
 pub mod replay;
 pub mod runtime;
 pub mod secret;

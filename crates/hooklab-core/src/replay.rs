@@ -159,6 +159,16 @@ pub async fn replay(
         .event(request.key.clone())
         .await?
         .ok_or_else(|| ReplayError::NotFound(request.key.clone()))?;
+    replay_detail(engine, client, request, detail).await
+}
+
+/// Resends `detail`, the stored event `request` names.
+pub(crate) async fn replay_detail(
+    engine: &Engine,
+    client: &HttpClient,
+    request: &ReplayRequest,
+    detail: EventDetail,
+) -> Result<ReplayOutcome, ReplayError> {
     // An edit that changes nothing is no edit: the request goes as captured.
     let edited = request
         .body

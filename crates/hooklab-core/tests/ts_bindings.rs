@@ -17,8 +17,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use hooklab_core::{
-    alarm, bus, capture, client, error_body, fixtures, probe, replay, runtime, secret, settings,
-    store, sync, test_event, tunnel, verify,
+    alarm, bus, capture, client, error_body, fixtures, probe, recover, replay, runtime, secret,
+    settings, store, sync, test_event, tunnel, verify,
 };
 use ts_rs::{Config, TS};
 
@@ -67,6 +67,8 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
         replay::Signing,
         replay::Target,
         replay::ReplayOutcome,
+        recover::RecoveryPlan,
+        recover::RecoveryReport,
         test_event::TestSend,
         test_event::TestOptions,
         test_event::SendTarget,

@@ -1,6 +1,10 @@
 //! Resend: re-run a captured event in Hooklab, or post it over HTTP as captured or re-signed;
-//! and its headers re-signed now, for "copy as curl".
+//! its headers re-signed now, for "copy as curl"; and recovering every failed delivery since a
+//! time.
 
+use hooklab_core::recover::{
+    RecoveryPlan, RecoveryReport, recover as recover_all, recovery_plan as plan,
+};
 use hooklab_core::replay::{
     ReplayOutcome, ReplayRequest, re_signed_headers as re_sign, replay as resend,
 };
@@ -25,4 +29,16 @@ pub async fn re_signed_headers(
     key: String,
 ) -> CommandResult<Vec<(String, String)>> {
     Ok(re_sign(state.runtime.engine(), &key).await?)
+}
+
+/// What recovering the deliveries that failed since `since` (Unix ms) would re-run.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn recovery_plan(state: State<'_, AppState>, since: i64) -> CommandResult<RecoveryPlan> {
+    Ok(plan(state.runtime.engine(), since).await?)
+}
+
+/// Re-runs the deliveries that failed since `since` (Unix ms) and were never delivered since.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn recover(state: State<'_, AppState>, since: i64) -> CommandResult<RecoveryReport> {
+    Ok(recover_all(state.runtime.engine(), &state.client, since).await?)
 }

@@ -23,6 +23,7 @@ import type {
 } from '../types';
 import { World, maskSecret, type Arrival } from './world';
 import { ksuid, one, rng, seedBulk, seedStory, type Actor } from './history';
+import * as recovery from './recovery';
 import { SAMPLES } from './samples';
 import { AUTHTOKEN_URL, WHERE_THE_SECRET_IS } from './hints';
 
@@ -460,6 +461,8 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     test_public_url: () => probeResult(),
     // The fake holds no real secret: "copy as curl" falls back to the headers as captured.
     re_signed_headers: () => fail('no_secret', 'the fake backend cannot sign', null),
+    recovery_plan: (a) => recovery.plan(world, Number(a.since)),
+    recover: (a) => recovery.recover(world, Number(a.since), replay),
   };
 
   return {

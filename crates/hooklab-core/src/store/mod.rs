@@ -15,6 +15,7 @@ mod identity;
 mod ledger;
 mod migrate;
 mod queries;
+mod recovery;
 mod retention;
 mod row_change;
 mod text_index;

@@ -113,6 +113,16 @@ impl Store {
         self.read(text_index::event_types).await
     }
 
+    /// Clerk's messages that failed since `since_ms` and were never delivered since, oldest
+    /// first: what a recovery re-runs.
+    pub(crate) async fn unrecovered(
+        &self,
+        since_ms: i64,
+    ) -> Result<Vec<super::recovery::Unrecovered>, StoreError> {
+        self.read(move |c| super::recovery::unrecovered(c, since_ms))
+            .await
+    }
+
     /// Event `id` as it arrived, without replays, deliveries or what it changed (forwarding).
     pub(crate) async fn event_request(&self, id: i64) -> Result<Option<EventDetail>, StoreError> {
         self.read(move |c| events::get_request(c, id)).await

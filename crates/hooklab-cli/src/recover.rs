@@ -1,0 +1,139 @@
+//! `hooklab recover`: once the cause of failed deliveries is fixed (the right secret pasted),
+//! re-run every Clerk message that failed since a time and was never delivered since, like
+//! Svix's "Recover failed messages"; `--dry-run` only says what it would re-run.
+
+use hooklab_core::client::HttpClient;
+use hooklab_core::engine::{Engine, EngineConfig};
+use hooklab_core::recover::{RecoveryPlan, RecoveryReport, recover, recovery_plan};
+use hooklab_core::store::open_for_reading;
+
+use crate::args::{RecoverArgs, Since};
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output::{ago, print_json, say, time};
+
+/// Prints the plan, or runs it; fails (exit 1) when a re-run message still failed.
+pub async fn run(ctx: Context, args: RecoverArgs) -> Result<(), CliError> {
+    // Never create a database just to find nothing in it.
+    drop(open_for_reading(&ctx.db)?);
+    let secrets = ctx.secrets()?;
+    if secrets.is_empty() && !args.dry_run {
+        return Err(CliError::usage(
+            "recovering re-checks failed deliveries with the signing secret, and none is set",
+            hooklab_core::secret::missing_secret_hint(),
+        ));
+    }
+    let since_ms = args.since.start_ms(chrono::Utc::now().timestamp_millis());
+    let mut config = EngineConfig::new(ctx.db.clone());
+    config.secrets = secrets;
+    config.webhook_path = ctx.webhook_path(None);
+    let engine = Engine::start(config)?;
+    let result = if args.dry_run {
+        recovery_plan(&engine, since_ms).await.map(Err)
+    } else {
+        recover(&engine, &HttpClient::new(), since_ms).await.map(Ok)
+    };
+    engine.close().await;
+    match result? {
+        Err(plan) if ctx.json => print_json(&plan),
+        Err(plan) => print_plan(&plan, &args.since),
+        Ok(report) => {
+            if ctx.json {
+                print_json(&report);
+            } else {
+                print_report(&report, &args.since);
+            }
+            let failed = report.recovered.len() - report.delivered;
+            if failed > 0 {
+                return Err(CliError::Failed(format!(
+                    "{failed} of the re-run messages still failed"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_plan(plan: &RecoveryPlan, since: &Since) {
+    if plan.messages == 0 {
+        say!("Nothing to recover: every message Clerk sent {since} was delivered.");
+        return;
+    }
+    let how: Vec<String> = plan
+        .failures
+        .iter()
+        .map(|f| format!("{} {}", f.count, f.verification))
+        .collect();
+    say!(
+        "{} {} failed {since} and {} never delivered since: {}.",
+        plan.messages,
+        messages(plan.messages),
+        if plan.messages == 1 { "was" } else { "were" },
+        how.join(", ")
+    );
+    if let Some(oldest) = plan.oldest_at {
+        say!("The oldest arrived {} ({}).", time(oldest), ago(oldest));
+    }
+    if plan.messages > plan.max {
+        say!(
+            "One recovery re-runs the oldest {}; run it again for the rest.",
+            plan.max
+        );
+    }
+    say!("Run it without --dry-run to re-run them with today's secrets.");
+}
+
+fn print_report(report: &RecoveryReport, since: &Since) {
+    if report.recovered.is_empty() && report.skipped.is_empty() {
+        say!("Nothing to recover: every message Clerk sent {since} was delivered.");
+        return;
+    }
+    say!(
+        "Re-ran {} {} that failed {since}, oldest first, as captured with today's secrets:",
+        report.recovered.len(),
+        messages(report.recovered.len())
+    );
+    for r in &report.recovered {
+        let e = &r.event;
+        say!(
+            "  event {} → {}: {} {}, {} {}",
+            r.original,
+            e.id,
+            e.status,
+            e.verification,
+            e.sync.code(),
+            e.event_type.as_deref().unwrap_or("")
+        );
+    }
+    // One line per distinct reason, not one per message: they usually share it.
+    let mut hints: Vec<&str> = Vec::new();
+    for e in report.recovered.iter().map(|r| &r.event) {
+        if let Some(hint) = e.hint.as_deref().filter(|_| e.status >= 300)
+            && !hints.contains(&hint)
+        {
+            hints.push(hint);
+        }
+    }
+    for hint in hints {
+        say!("  hint: {hint}");
+    }
+    for skipped in &report.skipped {
+        say!("  skipped: {skipped}");
+    }
+    say!(
+        "{} of {} delivered now, {} applied to a user or session.",
+        report.delivered,
+        report.recovered.len(),
+        report.applied
+    );
+    if report.left > 0 {
+        say!(
+            "{} more wait: run `hooklab recover` again for them.",
+            report.left
+        );
+    }
+}
+
+fn messages(n: usize) -> &'static str {
+    if n == 1 { "message" } else { "messages" }
+}
