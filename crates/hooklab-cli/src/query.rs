@@ -226,7 +226,16 @@ pub fn users(ctx: &Context, args: UsersArgs) -> Result<(), CliError> {
     )
     .map_err(hooklab_core::store::StoreError::from)?;
     if ctx.json {
-        print_json(&page);
+        // The page, and the counts the text output ends with (missing users included).
+        let counts = count_users(&conn).map_err(hooklab_core::store::StoreError::from)?;
+        let mut json = serde_json::to_value(&page).unwrap_or_default();
+        if let Some(fields) = json.as_object_mut() {
+            fields.insert(
+                "counts".into(),
+                serde_json::to_value(&counts).unwrap_or_default(),
+            );
+        }
+        print_json(&json);
         return Ok(());
     }
     if page.items.is_empty() {
@@ -306,6 +315,7 @@ fn print_missing(counts: &UserCounts) {
     say!(
         "  Hooklab syncs users from user.created and user.updated: check that both are selected \
          in your Clerk endpoint's events, and that none failed (`hooklab events --outcome failed`; \
+         once the cause is fixed, `hooklab recover` re-runs those that reached Hooklab, and \
          Clerk's Recover resends messages that never arrived). A user who signed up before the \
          endpoint existed is never sent: any change to them in Clerk sends a user.updated."
     );

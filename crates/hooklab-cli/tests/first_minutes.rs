@@ -212,9 +212,16 @@ fn users_who_signed_in_but_never_arrived_are_named() {
         shown.contains("user.created"),
         "says where to look: {shown}"
     );
+    let listed = json(&sandbox.run(&["--json", "users"]));
+    assert_eq!(listed["counts"]["missing"], 1, "{listed}");
+    assert_eq!(listed["counts"]["missing_ids"][0], user, "{listed}");
     send(&sandbox, &server.url, "user.created", &["--user-id", user]);
     let shown = stdout(&sandbox.run(&["users"]));
     assert!(!shown.contains("never arrived"), "{shown}");
+    let listed = json(&sandbox.run(&["--json", "users"]));
+    assert_eq!(listed["counts"]["missing"], 0, "{listed}");
+    assert_eq!(listed["counts"]["active"], 1, "{listed}");
+    assert_eq!(listed["items"][0]["id"], user, "{listed}");
 }
 
 #[test]
