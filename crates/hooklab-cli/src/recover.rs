@@ -17,7 +17,8 @@ pub async fn run(ctx: Context, args: RecoverArgs) -> Result<(), CliError> {
     // Never create a database just to find nothing in it.
     drop(open_for_reading(&ctx.db)?);
     let secrets = ctx.secrets()?;
-    if secrets.is_empty() && !args.dry_run {
+    let has_secret = !secrets.is_empty();
+    if !has_secret && !args.dry_run {
         return Err(CliError::usage(
             "recovering re-checks failed deliveries with the signing secret, and none is set",
             hooklab_core::secret::missing_secret_hint(),
@@ -36,7 +37,7 @@ pub async fn run(ctx: Context, args: RecoverArgs) -> Result<(), CliError> {
     engine.close().await;
     match result? {
         Err(plan) if ctx.json => print_json(&plan),
-        Err(plan) => print_plan(&plan, &args.since),
+        Err(plan) => print_plan(&plan, &args.since, has_secret),
         Ok(report) => {
             if ctx.json {
                 print_json(&report);
@@ -54,15 +55,19 @@ pub async fn run(ctx: Context, args: RecoverArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn print_plan(plan: &RecoveryPlan, since: &Since) {
+fn print_plan(plan: &RecoveryPlan, since: &Since, has_secret: bool) {
     if plan.messages == 0 {
-        say!("Nothing to recover: every message Clerk sent {since} was delivered.");
+        say!(
+            "Nothing to recover {since}: every message from Clerk that failed on its signature or \
+             path was delivered since."
+        );
+        print_unkept(plan.unkept);
         return;
     }
     let how: Vec<String> = plan
         .failures
         .iter()
-        .map(|f| format!("{} {}", f.count, f.verification))
+        .map(|f| format!("{} {}", f.count, f.failure))
         .collect();
     say!(
         "{} {} failed {since} and {} never delivered since: {}.",
@@ -74,22 +79,55 @@ fn print_plan(plan: &RecoveryPlan, since: &Since) {
     if let Some(oldest) = plan.oldest_at {
         say!("The oldest arrived {} ({}).", time(oldest), ago(oldest));
     }
+    if plan.retried > 0 {
+        say!(
+            "{} of them {} re-run before and failed again; they go last.",
+            plan.retried,
+            if plan.retried == 1 { "was" } else { "were" }
+        );
+    }
     if plan.messages > plan.max {
         say!(
-            "One recovery re-runs the oldest {}; run it again for the rest.",
+            "One recovery re-runs {}; run it again for the rest.",
             plan.max
         );
     }
-    say!("Run it without --dry-run to re-run them with today's secrets.");
+    print_unkept(plan.unkept);
+    if has_secret {
+        say!("Run it without --dry-run to re-run them with today's secrets.");
+    } else {
+        say!(
+            "No signing secret is set: save it first (`hooklab config set-secret`), then recover."
+        );
+    }
+}
+
+/// Messages that failed too but cannot be re-run from what Hooklab kept.
+fn print_unkept(unkept: usize) {
+    if unkept > 0 {
+        say!(
+            "{unkept} more {} failed, but Hooklab did not keep {} body whole (rate limited, or \
+             cut as unsigned traffic): recover {} from the Clerk dashboard \
+             (Webhooks → your endpoint → Recover failed messages).",
+            messages(unkept),
+            if unkept == 1 { "its" } else { "their" },
+            if unkept == 1 { "it" } else { "them" }
+        );
+    }
 }
 
 fn print_report(report: &RecoveryReport, since: &Since) {
     if report.recovered.is_empty() && report.skipped.is_empty() {
-        say!("Nothing to recover: every message Clerk sent {since} was delivered.");
+        say!(
+            "Nothing to recover {since}: every message from Clerk that failed on its signature or \
+             path was delivered since."
+        );
+        print_unkept(report.unkept);
         return;
     }
     say!(
-        "Re-ran {} {} that failed {since}, oldest first, as captured with today's secrets:",
+        "Re-ran {} {} that failed {since}, oldest first, as captured with today's secrets \
+         at the webhook path:",
         report.recovered.len(),
         messages(report.recovered.len())
     );
@@ -126,6 +164,7 @@ fn print_report(report: &RecoveryReport, since: &Since) {
         report.recovered.len(),
         report.applied
     );
+    print_unkept(report.unkept);
     if report.left > 0 {
         say!(
             "{} more wait: run `hooklab recover` again for them.",

@@ -1,8 +1,8 @@
 //! Recovering the deliveries that failed once their cause is fixed (a wrong or missing secret,
-//! the wrong path), like Svix's "Recover failed messages": every Clerk message that failed
-//! since a time and was never delivered since is re-run in Hooklab with today's secrets and
-//! settings, oldest first, one request each. Each re-run is a replay linked to the request it
-//! re-runs, so the log keeps both.
+//! the wrong path), like Svix's "Recover failed messages": every Clerk message that failed so
+//! since a time and was never delivered since is re-run in Hooklab with today's secrets, at
+//! today's webhook path, oldest first, one request each. Each re-run is a replay linked to the
+//! request it re-runs, so the log keeps both.
 
 use serde::Serialize;
 
@@ -24,8 +24,13 @@ pub struct RecoveryPlan {
     pub since: i64,
     /// Messages that failed and were never delivered since.
     pub messages: usize,
-    /// How their first requests failed: each verification code with its count, most first.
+    /// How they failed, most first.
     pub failures: Vec<FailureCount>,
+    /// How many of them were re-run before and failed again (they come after the others).
+    pub retried: usize,
+    /// Messages that failed so too but whose body Hooklab did not keep whole (rate limited, or
+    /// cut as unsigned traffic): only Clerk's Recover can send them again.
+    pub unkept: usize,
     /// When the oldest of them arrived (Unix ms).
     pub oldest_at: Option<i64>,
     /// Messages one recovery re-runs at most ([`MAX_RECOVERED`]).
@@ -36,8 +41,9 @@ pub struct RecoveryPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FailureCount {
-    /// The verification code (`signature_mismatch`, `no_secret`, …).
-    pub verification: String,
+    /// `signature_mismatch` or `no_secret` (the verification code), or `wrong_path` (verified,
+    /// but sent to another path than the webhook's).
+    pub failure: String,
     /// How many messages failed so.
     pub count: usize,
 }
@@ -64,6 +70,8 @@ pub struct RecoveryReport {
     pub applied: usize,
     /// Messages left for the next recovery (over [`MAX_RECOVERED`]).
     pub left: usize,
+    /// Messages that failed too but cannot be re-run: their body was not kept whole.
+    pub unkept: usize,
     /// Requests that could not be re-run (pruned meanwhile), with why.
     pub skipped: Vec<String>,
 }
@@ -72,60 +80,69 @@ pub struct RecoveryReport {
 pub async fn recovery_plan(engine: &Engine, since_ms: i64) -> Result<RecoveryPlan, StoreError> {
     let found = engine.store().unrecovered(since_ms).await?;
     let mut failures: Vec<FailureCount> = Vec::new();
-    for message in &found {
-        match failures
-            .iter_mut()
-            .find(|f| f.verification == message.verification)
-        {
+    for message in &found.messages {
+        match failures.iter_mut().find(|f| f.failure == message.failure) {
             Some(failure) => failure.count += 1,
             None => failures.push(FailureCount {
-                verification: message.verification.clone(),
+                failure: message.failure.clone(),
                 count: 1,
             }),
         }
     }
     failures.sort_by_key(|f| std::cmp::Reverse(f.count));
-    let oldest_at = match found.first() {
-        Some(first) => engine
+    let oldest = found.messages.iter().map(|m| m.id).min();
+    let oldest_at = match oldest {
+        Some(id) => engine
             .store()
-            .event_request(first.id)
+            .event_request(id)
             .await?
             .map(|d| d.summary.received_at),
         None => None,
     };
     Ok(RecoveryPlan {
         since: since_ms,
-        messages: found.len(),
+        messages: found.messages.len(),
         failures,
+        retried: found.messages.iter().filter(|m| m.retried).count(),
+        unkept: found.unkept,
         oldest_at,
         max: MAX_RECOVERED,
     })
 }
 
-/// Re-runs, oldest first, up to [`MAX_RECOVERED`] messages that failed since `since_ms` and
-/// were never delivered: each request as captured, judged as of its arrival with today's
-/// secrets and settings. A store failure stops it (what was re-run stays in the log).
+/// Re-runs up to [`MAX_RECOVERED`] messages that failed since `since_ms` and were never
+/// delivered (oldest first, those re-run before last): each request as captured, at today's
+/// webhook path (its query kept), judged as of its arrival with today's secrets. A store
+/// failure stops it (what was re-run stays in the log).
 pub async fn recover(
     engine: &Engine,
     client: &HttpClient,
     since_ms: i64,
 ) -> Result<RecoveryReport, StoreError> {
     let found = engine.store().unrecovered(since_ms).await?;
-    let left = found.len().saturating_sub(MAX_RECOVERED);
     let mut report = RecoveryReport {
         recovered: Vec::new(),
         delivered: 0,
         applied: 0,
-        left,
+        left: found.messages.len().saturating_sub(MAX_RECOVERED),
+        unkept: found.unkept,
         skipped: Vec::new(),
     };
-    for message in found.into_iter().take(MAX_RECOVERED) {
-        let Some(detail) = engine.store().event_request(message.id).await? else {
+    let path = engine.webhook_path();
+    for message in found.messages.into_iter().take(MAX_RECOVERED) {
+        let Some(mut detail) = engine.store().event_request(message.id).await? else {
             report
                 .skipped
                 .push(format!("event {} was pruned meanwhile", message.id));
             continue;
         };
+        // The message was for the webhook, wherever it was sent.
+        let query = detail
+            .summary
+            .path
+            .find('?')
+            .map(|at| &detail.summary.path[at..]);
+        detail.summary.path = format!("{path}{}", query.unwrap_or(""));
         let request = ReplayRequest {
             key: message.id.to_string(),
             signing: Signing::AsCaptured,

@@ -5,9 +5,10 @@
  */
 export type FailureCount = { 
 /**
- * The verification code (`signature_mismatch`, `no_secret`, …).
+ * `signature_mismatch` or `no_secret` (the verification code), or `wrong_path` (verified,
+ * but sent to another path than the webhook's).
  */
-verification: string, 
+failure: string, 
 /**
  * How many messages failed so.
  */

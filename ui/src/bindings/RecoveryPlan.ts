@@ -14,9 +14,18 @@ since: number,
  */
 messages: number, 
 /**
- * How their first requests failed: each verification code with its count, most first.
+ * How they failed, most first.
  */
 failures: Array<FailureCount>, 
+/**
+ * How many of them were re-run before and failed again (they come after the others).
+ */
+retried: number, 
+/**
+ * Messages that failed so too but whose body Hooklab did not keep whole (rate limited, or
+ * cut as unsigned traffic): only Clerk's Recover can send them again.
+ */
+unkept: number, 
 /**
  * When the oldest of them arrived (Unix ms).
  */

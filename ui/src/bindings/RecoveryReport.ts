@@ -22,6 +22,10 @@ applied: number,
  */
 left: number, 
 /**
+ * Messages that failed too but cannot be re-run: their body was not kept whole.
+ */
+unkept: number, 
+/**
  * Requests that could not be re-run (pruned meanwhile), with why.
  */
 skipped: Array<string>, };

@@ -28,32 +28,40 @@ class Recovery {
   /** What a recovery would re-run, offered after the secrets changed; null when nothing is. */
   offer = $state.raw<RecoveryPlan | null>(null);
   private secrets: string | null = null;
+  private asked = 0;
 
-  /** The secrets now (their masks, in order); a change after the first call checks what failed. */
+  /** The secrets now (their masks, in order). When one was added since the last call (not at
+   * the first), checks what failed and offers to recover it; with none left, the offer goes. */
   async secretsAre(key: string): Promise<void> {
     const before = this.secrets;
     this.secrets = key;
-    if (before === null || before === key || key === '') return;
-    try {
-      const plan = await recoveryPlan(sinceOf(DEFAULT_SPAN, Date.now()));
-      this.offer = plan.messages > 0 ? plan : null;
-    } catch {
+    if (key === '') {
       this.offer = null;
+      return;
     }
+    const known = new Set(before?.split(' ') ?? []);
+    if (before === null || key.split(' ').every((mask) => known.has(mask))) return;
+    await this.count();
   }
 
   /** Counts again while an offer stands (new events may have delivered or added failures). */
   async recheck(): Promise<void> {
-    if (!this.offer) return;
+    if (this.offer) await this.count();
+  }
+
+  /** Asks for the plan; only the answer to the latest question is taken. */
+  private async count(): Promise<void> {
+    const asked = ++this.asked;
     try {
       const plan = await recoveryPlan(sinceOf(DEFAULT_SPAN, Date.now()));
-      if (this.offer) this.offer = plan.messages > 0 ? plan : null;
+      if (asked === this.asked) this.offer = plan.messages > 0 ? plan : null;
     } catch {
       // Keep the offer as it was.
     }
   }
 
   show(): void {
+    this.asked++;
     this.offer = null;
     this.open = true;
   }

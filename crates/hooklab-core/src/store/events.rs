@@ -68,6 +68,12 @@ pub struct EventSummary {
     pub forwarded: Option<u16>,
 }
 
+/// Whether a user agent is Svix's sender (Clerk's deliveries), not Hooklab's own sends, which
+/// say `hooklab` in theirs.
+pub(crate) fn svix_sender(user_agent: &str) -> bool {
+    user_agent.starts_with("Svix-Webhooks/") && !user_agent.contains("hooklab")
+}
+
 /// One event in full. Serialized with the summary's fields inline, the body as text in `body`
 /// and, only when the bytes are not UTF-8, as base64 in `body_base64`; the raw header block is
 /// not serialized.
@@ -106,11 +112,9 @@ impl EventDetail {
     /// Whether Svix sent it (its user agent), so Svix retries it when it fails; Hooklab's own
     /// test sends look like Svix's but say so.
     pub fn from_svix(&self) -> bool {
-        self.headers.iter().any(|(name, value)| {
-            name == "user-agent"
-                && value.starts_with("Svix-Webhooks/")
-                && !value.contains("hooklab")
-        })
+        self.headers
+            .iter()
+            .any(|(name, value)| name == "user-agent" && svix_sender(value))
     }
 
     /// The body as text (lossy for non-UTF-8 bytes).

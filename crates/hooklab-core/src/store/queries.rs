@@ -118,7 +118,7 @@ impl Store {
     pub(crate) async fn unrecovered(
         &self,
         since_ms: i64,
-    ) -> Result<Vec<super::recovery::Unrecovered>, StoreError> {
+    ) -> Result<super::recovery::Unrecovered, StoreError> {
         self.read(move |c| super::recovery::unrecovered(c, since_ms))
             .await
     }

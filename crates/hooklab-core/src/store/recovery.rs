@@ -1,37 +1,104 @@
-//! Which captured requests a recovery re-runs: Clerk's messages that failed verification and
-//! were never delivered since (no verified request carried their svix-id), one request each.
+//! Which captured requests a recovery re-runs: Clerk's messages that failed in a way today's
+//! settings can fix (a signature no secret matched, no secret at all, or a verified request at
+//! another path) and were never delivered since, one request each.
+
+use std::collections::HashMap;
 
 use rusqlite::{Connection, params};
 
-/// A message to recover: the first request that carried it, and how that request failed.
+use super::events::svix_sender;
+use crate::capture::decode_headers;
+
+/// The failure code of a verified request answered 404 (it came to another path).
+pub(crate) const WRONG_PATH: &str = "wrong_path";
+
+/// A message to recover: the request to re-run, and how it failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Unrecovered {
-    /// The request's event id.
+pub(crate) struct FailedMessage {
+    /// The request's event id: the message's first request whose body was kept whole.
     pub id: i64,
-    /// Its verification code.
-    pub verification: String,
+    /// Its verification code, or [`WRONG_PATH`].
+    pub failure: String,
+    /// It was re-run before (and failed again then).
+    pub retried: bool,
 }
 
-/// The messages to recover among requests received at or after `since_ms`, oldest first.
+/// The messages a recovery since a time would re-run, and those it cannot.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Unrecovered {
+    /// To re-run: first those never re-run before, then those re-run already (they failed again
+    /// then), each group oldest first.
+    pub messages: Vec<FailedMessage>,
+    /// Messages that failed so too, but no request of which kept its whole body (rate limited, or
+    /// cut as unsigned traffic): only Clerk can send them again.
+    pub unkept: usize,
+}
+
+/// The messages to recover among requests received at or after `since_ms`.
 ///
-/// Only what Clerk sent counts (local or tunnel, POST, with a svix-id and the whole body kept):
-/// not Hooklab's test sends nor its replays. The first condition repeats the WHERE of the
-/// `events_failed` partial index word for word, so SQLite reads only failed requests.
-pub(crate) fn unrecovered(conn: &Connection, since_ms: i64) -> rusqlite::Result<Vec<Unrecovered>> {
-    conn.prepare_cached(
-        "SELECT min(id), verification FROM events AS e \
+/// Only what Svix sent counts (its user agent; Hooklab's own test sends say `hooklab` in theirs),
+/// and not replays (a resend over HTTP is linked to what it resends). The first condition
+/// repeats the WHERE of the `events_failed` partial index word for word, so SQLite reads only
+/// failed requests.
+pub(crate) fn unrecovered(conn: &Connection, since_ms: i64) -> rusqlite::Result<Unrecovered> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, svix_id, verification, length(body) = body_size, headers, \
+                EXISTS (SELECT 1 FROM replays AS r WHERE r.replay_of = e.id) \
+         FROM events AS e \
          WHERE (verification <> 'verified' OR status NOT BETWEEN 200 AND 299) \
-           AND verification <> 'verified' AND svix_id IS NOT NULL AND method = 'POST' \
-           AND source IN ('local', 'tunnel') AND received_at >= ?1 \
-           AND length(body) = body_size \
+           AND (verification IN ('signature_mismatch', 'no_secret') \
+                OR (verification = 'verified' AND status = 404)) \
+           AND svix_id IS NOT NULL AND method = 'POST' AND source IN ('local', 'tunnel') \
+           AND received_at >= ?1 \
+           AND NOT EXISTS (SELECT 1 FROM replays AS r WHERE r.event_id = e.id) \
            AND NOT EXISTS (SELECT 1 FROM deliveries AS d WHERE d.svix_id = e.svix_id) \
-         GROUP BY svix_id ORDER BY 1",
-    )?
-    .query_map(params![since_ms], |r| {
-        Ok(Unrecovered {
-            id: r.get(0)?,
-            verification: r.get(1)?,
-        })
-    })?
-    .collect()
+         ORDER BY id",
+    )?;
+    let mut rows = stmt.query(params![since_ms])?;
+    // Per svix-id: the first request kept whole.
+    let mut chosen: HashMap<String, Option<FailedMessage>> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let raw: Vec<u8> = r.get(4)?;
+        let headers = decode_headers(&raw);
+        let from_svix = headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(svix_sender);
+        if !from_svix {
+            continue;
+        }
+        let svix_id: String = r.get(1)?;
+        let slot = chosen.entry(svix_id.clone()).or_insert_with(|| {
+            order.push(svix_id);
+            None
+        });
+        let kept: bool = r.get(3)?;
+        if slot.is_none() && kept {
+            let verification: String = r.get(2)?;
+            let failure = if verification == "verified" {
+                WRONG_PATH.to_owned()
+            } else {
+                verification
+            };
+            let id = r.get(0)?;
+            let retried = r.get(5)?;
+            *slot = Some(FailedMessage {
+                id,
+                failure,
+                retried,
+            });
+        }
+    }
+    let mut found = Unrecovered::default();
+    let mut retried = Vec::new();
+    for svix_id in order {
+        match chosen.remove(&svix_id).flatten() {
+            Some(message) if message.retried => retried.push(message),
+            Some(message) => found.messages.push(message),
+            None => found.unkept += 1,
+        }
+    }
+    found.messages.extend(retried);
+    Ok(found)
 }
