@@ -176,7 +176,14 @@ async fn a_reused_svix_id_with_other_content_is_kept_and_flagged_never_applied()
         other.to_string().into_bytes(),
         "kept exactly as received"
     );
-    assert_eq!(h.event(first_id).await.summary.delivery_count, 1);
+    let original = h.event(first_id).await;
+    assert_eq!(original.summary.delivery_count, 1);
+    let attempts: Vec<i64> = original.attempts.iter().map(|a| a.id).collect();
+    assert_eq!(
+        attempts,
+        [first_id, reply.id()],
+        "the conflicting request is listed with the message's attempts"
+    );
     assert_ne!(
         h.existing_user(&user).await.user.username.as_deref(),
         Some("hijacked"),

@@ -25,9 +25,8 @@ const MIN_DISTINCT: usize = 12;
 /// when its svix-id cannot be a Svix one.
 ///
 /// The text index narrows the events it covers to those holding the svix-id's longest word as
-/// a whole token; the newer ones it has not reached yet are compared by their `svix_id` column
-/// alone, which comes before the body in the row, so even a long unindexed tail after a burst
-/// reads no bodies.
+/// a whole token; among the newer ones it has not reached yet, only the few that can be
+/// attempts are read (see below), so a long unindexed tail after a burst costs little.
 pub(crate) fn attempts_of(
     conn: &Connection,
     event: &EventSummary,
@@ -48,12 +47,26 @@ pub(crate) fn attempts_of(
         .optional()?
         // A database opened before a writer added the index: every event is the tail.
         .unwrap_or(0);
+    // The tail is read through what is rare in it: the failed requests (`events_failed`), the
+    // conflicting re-uses of a delivered id (flagged `duplicate`, in `events_unsynced`) and
+    // the message's delivery itself (`deliveries`). A verified, accepted request with this id
+    // is always one of those, so no other row of the tail can be an attempt, and a burst of
+    // accepted events costs nothing to skip. Each condition repeats its partial index's WHERE.
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM events WHERE svix_id = ?1 \
            AND id IN (SELECT rowid FROM event_text WHERE event_text MATCH ?2 AND rowid <= ?3) \
            AND id NOT IN (SELECT event_id FROM replays) \
-         UNION ALL \
+         UNION \
          SELECT {SUMMARY_COLUMNS} FROM events WHERE id > ?3 AND svix_id = ?1 \
+           AND (verification <> 'verified' OR status NOT BETWEEN 200 AND 299) \
+           AND id NOT IN (SELECT event_id FROM replays) \
+         UNION \
+         SELECT {SUMMARY_COLUMNS} FROM events WHERE id > ?3 AND svix_id = ?1 \
+           AND sync <> 'applied' AND sync = 'duplicate' \
+           AND id NOT IN (SELECT event_id FROM replays) \
+         UNION \
+         SELECT {SUMMARY_COLUMNS} FROM events WHERE id > ?3 \
+           AND id = (SELECT event_id FROM deliveries WHERE svix_id = ?1) \
            AND id NOT IN (SELECT event_id FROM replays) \
          ORDER BY id DESC LIMIT ?4"
     );
