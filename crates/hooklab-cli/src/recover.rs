@@ -57,11 +57,7 @@ pub async fn run(ctx: Context, args: RecoverArgs) -> Result<(), CliError> {
 
 fn print_plan(plan: &RecoveryPlan, since: &Since, has_secret: bool) {
     if plan.messages == 0 {
-        say!(
-            "Nothing to recover {since}: every message from Clerk that failed on its signature or \
-             path was delivered since."
-        );
-        print_unkept(plan.unkept);
+        print_nothing(since, plan.unkept);
         return;
     }
     let how: Vec<String> = plan
@@ -102,6 +98,14 @@ fn print_plan(plan: &RecoveryPlan, since: &Since, has_secret: bool) {
     }
 }
 
+fn print_nothing(since: &Since, unkept: usize) {
+    say!(
+        "Nothing to recover {since}: every message from Clerk that failed on its signature or \
+         path was delivered since."
+    );
+    print_unkept(unkept);
+}
+
 /// Messages that failed too but cannot be re-run from what Hooklab kept.
 fn print_unkept(unkept: usize) {
     if unkept > 0 {
@@ -118,11 +122,7 @@ fn print_unkept(unkept: usize) {
 
 fn print_report(report: &RecoveryReport, since: &Since) {
     if report.recovered.is_empty() && report.skipped.is_empty() {
-        say!(
-            "Nothing to recover {since}: every message from Clerk that failed on its signature or \
-             path was delivered since."
-        );
-        print_unkept(report.unkept);
+        print_nothing(since, report.unkept);
         return;
     }
     say!(

@@ -64,7 +64,7 @@ pub struct Recovered {
 pub struct RecoveryReport {
     /// Every message re-run, oldest first.
     pub recovered: Vec<Recovered>,
-    /// How many of them were verified and accepted this time.
+    /// How many of them this run delivered (verified and accepted, not already delivered).
     pub delivered: usize,
     /// How many were applied to a user or session (the rest were stale, ignored or failed).
     pub applied: usize,
@@ -128,7 +128,9 @@ pub async fn recover(
         unkept: found.unkept,
         skipped: Vec::new(),
     };
-    let path = engine.webhook_path();
+    // The webhook's path alone (a hand-edited setting could carry a query).
+    let webhook = engine.webhook_path();
+    let path = webhook.split('?').next().unwrap_or("/");
     for message in found.messages.into_iter().take(MAX_RECOVERED) {
         let Some(mut detail) = engine.store().event_request(message.id).await? else {
             report
@@ -152,7 +154,11 @@ pub async fn recover(
         match replay_detail(engine, client, &request, detail).await {
             Ok(outcome) => {
                 let Some(event) = outcome.event else { continue };
-                if event.verification == "verified" && (200..300).contains(&event.status) {
+                // A message delivered meanwhile (by Svix, or another recovery) comes back as
+                // a duplicate: not delivered by this run.
+                let accepted = (200..300).contains(&event.status);
+                if event.verification == "verified" && accepted && event.sync != SyncKind::Duplicate
+                {
                     report.delivered += 1;
                 }
                 if event.sync == SyncKind::Applied {

@@ -256,3 +256,62 @@ async fn a_failed_test_send_expects_no_retry() {
     assert_eq!(detail.attempts.len(), 1);
     assert_eq!(detail.next_retry_at, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attempts_the_text_index_has_not_reached_are_found_among_the_rare_rows() {
+    let h = Harness::start().await;
+    let path = common::WEBHOOK_PATH;
+    let created = fixture("user.created", None, now_ms());
+    // A failed attempt, the delivery, a conflicting re-use of the id, and accepted events of
+    // other messages around them.
+    let first = redelivery(&signed(created.body.clone()), OTHER_SECRET);
+    let failed = h.post(path, &from_svix(&first), first.body.clone()).await;
+    h.deliver(&signed(fixture("user.created", None, now_ms()).body))
+        .await;
+    let fixed = redelivery(&first, SECRET);
+    let delivered = h.post(path, &from_svix(&fixed), fixed.body.clone()).await;
+    h.deliver(&signed(fixture("user.created", None, now_ms()).body))
+        .await;
+    let mut other: serde_json::Value = serde_json::from_str(&created.body).unwrap();
+    other["data"]["username"] = "someone_else".into();
+    let reused = hooklab_core::send::sign_as(
+        first.svix_id.clone(),
+        other.to_string().into(),
+        &common::secret(SECRET),
+        common::now_secs(),
+        hooklab_core::send::SignOptions::default(),
+    );
+    let conflict = h.deliver(&reused).await;
+    let want = [failed.id(), delivered.id(), conflict.id()];
+
+    // Through the text index, once it covers them all.
+    h.wait_for_text_index().await;
+    let indexed: Vec<i64> = h
+        .event(failed.id())
+        .await
+        .attempts
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(indexed, want);
+
+    // A copy of the database where the index has reached nothing: every event is the tail.
+    let copy = h.dir.path().join("unindexed.db");
+    let reader = hooklab_core::store::open_for_reading(&h.db_path()).unwrap();
+    reader
+        .execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
+    let copy = rusqlite::Connection::open(&copy).unwrap();
+    copy.execute(
+        "UPDATE index_state SET upto = 0 WHERE name = 'event_text'",
+        [],
+    )
+    .unwrap();
+    for key in want {
+        let detail = hooklab_core::store::get_event(&copy, &key.to_string())
+            .unwrap()
+            .unwrap();
+        let tail: Vec<i64> = detail.attempts.iter().map(|a| a.id).collect();
+        assert_eq!(tail, want, "from event {key}");
+    }
+}

@@ -36,7 +36,7 @@ class Recovery {
     const before = this.secrets;
     this.secrets = key;
     if (key === '') {
-      this.offer = null;
+      this.dismiss();
       return;
     }
     const known = new Set(before?.split(' ') ?? []);
@@ -60,9 +60,14 @@ class Recovery {
     }
   }
 
-  show(): void {
+  /** Withdraws the offer; a count still on its way does not bring it back. */
+  dismiss(): void {
     this.asked++;
     this.offer = null;
+  }
+
+  show(): void {
+    this.dismiss();
     this.open = true;
   }
 }

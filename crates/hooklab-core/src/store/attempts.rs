@@ -25,8 +25,8 @@ const MIN_DISTINCT: usize = 12;
 /// when its svix-id cannot be a Svix one.
 ///
 /// The text index narrows the events it covers to those holding the svix-id's longest word as
-/// a whole token; among the newer ones it has not reached yet, only the few that can be
-/// attempts are read (see below), so a long unindexed tail after a burst costs little.
+/// a whole token; among the newer ones it has not reached yet, only those that can be attempts
+/// are read (see below), so a long unindexed tail of accepted events costs little.
 pub(crate) fn attempts_of(
     conn: &Connection,
     event: &EventSummary,
@@ -51,7 +51,8 @@ pub(crate) fn attempts_of(
     // conflicting re-uses of a delivered id (flagged `duplicate`, in `events_unsynced`) and
     // the message's delivery itself (`deliveries`). A verified, accepted request with this id
     // is always one of those, so no other row of the tail can be an attempt, and a burst of
-    // accepted events costs nothing to skip. Each condition repeats its partial index's WHERE.
+    // accepted events costs nothing to skip (a burst of failed ones is still read row by row).
+    // Each condition repeats its partial index's WHERE.
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM events WHERE svix_id = ?1 \
            AND id IN (SELECT rowid FROM event_text WHERE event_text MATCH ?2 AND rowid <= ?3) \

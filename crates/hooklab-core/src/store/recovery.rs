@@ -2,7 +2,7 @@
 //! settings can fix (a signature no secret matched, no secret at all, or a verified request at
 //! another path) and were never delivered since, one request each.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, params};
 
@@ -55,8 +55,9 @@ pub(crate) fn unrecovered(conn: &Connection, since_ms: i64) -> rusqlite::Result<
          ORDER BY id",
     )?;
     let mut rows = stmt.query(params![since_ms])?;
-    // Per svix-id: the first request kept whole.
+    // Per svix-id: the first request kept whole; and the ids any request of which was re-run.
     let mut chosen: HashMap<String, Option<FailedMessage>> = HashMap::new();
+    let mut retried_ids: HashSet<String> = HashSet::new();
     let mut order: Vec<String> = Vec::new();
     while let Some(r) = rows.next()? {
         let raw: Vec<u8> = r.get(4)?;
@@ -69,6 +70,9 @@ pub(crate) fn unrecovered(conn: &Connection, since_ms: i64) -> rusqlite::Result<
             continue;
         }
         let svix_id: String = r.get(1)?;
+        if r.get::<_, bool>(5)? {
+            retried_ids.insert(svix_id.clone());
+        }
         let slot = chosen.entry(svix_id.clone()).or_insert_with(|| {
             order.push(svix_id);
             None
@@ -82,11 +86,10 @@ pub(crate) fn unrecovered(conn: &Connection, since_ms: i64) -> rusqlite::Result<
                 verification
             };
             let id = r.get(0)?;
-            let retried = r.get(5)?;
             *slot = Some(FailedMessage {
                 id,
                 failure,
-                retried,
+                retried: false,
             });
         }
     }
@@ -94,7 +97,10 @@ pub(crate) fn unrecovered(conn: &Connection, since_ms: i64) -> rusqlite::Result<
     let mut retried = Vec::new();
     for svix_id in order {
         match chosen.remove(&svix_id).flatten() {
-            Some(message) if message.retried => retried.push(message),
+            Some(mut message) if retried_ids.contains(&svix_id) => {
+                message.retried = true;
+                retried.push(message);
+            }
             Some(message) => found.messages.push(message),
             None => found.unkept += 1,
         }
