@@ -5,6 +5,7 @@
 use hooklab_core::client::HttpClient;
 use hooklab_core::engine::{Engine, EngineConfig};
 use hooklab_core::recover::{RecoveryPlan, RecoveryReport, recover, recovery_plan};
+use hooklab_core::runtime::RuntimeStatus;
 use hooklab_core::store::open_for_reading;
 
 use crate::args::{RecoverArgs, Since};
@@ -53,6 +54,33 @@ pub async fn run(ctx: Context, args: RecoverArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// While `serve` runs, after a secret was added: says how many failed messages it may now
+/// deliver and how (the app's banner, in a terminal).
+pub async fn offer(engine: &Engine, before: &RuntimeStatus, after: &RuntimeStatus) {
+    let added = after
+        .secrets
+        .iter()
+        .any(|s| !before.secrets.iter().any(|b| b.masked == s.masked));
+    if !added {
+        return;
+    }
+    let since = Since::Last(7 * 86_400);
+    let now = chrono::Utc::now().timestamp_millis();
+    if let Ok(plan) = recovery_plan(engine, since.start_ms(now)).await
+        && plan.messages > 0
+    {
+        say!(
+            "recover   {} {} Clerk sent {since} failed on {} signature or path and {} never \
+             delivered: `hooklab recover` re-runs {} with the new secret",
+            plan.messages,
+            messages(plan.messages),
+            if plan.messages == 1 { "its" } else { "their" },
+            if plan.messages == 1 { "was" } else { "were" },
+            if plan.messages == 1 { "it" } else { "them" },
+        );
+    }
 }
 
 fn print_plan(plan: &RecoveryPlan, since: &Since, has_secret: bool) {

@@ -124,6 +124,7 @@ async fn print_events(runtime: Runtime, json: bool) {
             Ok(BusEvent::SettingsApplied) => {
                 let now = runtime.status();
                 print_settings_change(&shown, &now);
+                crate::recover::offer(runtime.engine(), &shown, &now).await;
                 shown = now;
             }
             Ok(BusEvent::Alarm(alarm)) => {

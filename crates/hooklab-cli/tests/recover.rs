@@ -1,7 +1,7 @@
 //! `hooklab recover` in a second terminal while `serve` runs: Clerk's deliveries signed with a
 //! secret Hooklab does not have fail; `--dry-run` says what would be re-run, a recovery with
-//! the wrong secret still fails (exit 1), and after the right one is saved every message is
-//! delivered.
+//! the wrong secret still fails (exit 1); once the right one is saved, `serve` says what it may
+//! now deliver and a recovery delivers every message.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -62,7 +62,7 @@ fn from_clerk(url: &str) -> (u16, String) {
 fn recover_re_runs_the_failed_messages_once_the_right_secret_is_saved() {
     let sandbox = Sandbox::new();
     sandbox.run(&["config", "set-secret", SECRET]);
-    let server = sandbox.serve(&[]);
+    let mut server = sandbox.serve(&[]);
     let mut users = Vec::new();
     for _ in 0..2 {
         let (status, user) = from_clerk(&server.url);
@@ -98,6 +98,12 @@ fn recover_re_runs_the_failed_messages_once_the_right_secret_is_saved() {
     assert_eq!(plan["retried"], 2, "{plan}");
 
     sandbox.run(&["config", "set-secret", ENDPOINT_SECRET]);
+    // The running `serve` takes the new secret and says what it may now deliver.
+    assert!(
+        server.wait_for("2 messages Clerk sent in the last 7 days failed on their signature"),
+        "{}",
+        server.output()
+    );
     let done = sandbox.run(&["--json", "recover", "--since", "all"]);
     assert!(done.status.success(), "{done:?}");
     let report = json(&done);
