@@ -182,21 +182,9 @@ impl Since {
         if text.eq_ignore_ascii_case("all") {
             return Ok(Self::All);
         }
-        let bad = || format!("`{text}` is not a span: give e.g. 30m, 6h, 7d, or all");
-        let unit = text.chars().last().ok_or_else(bad)?;
-        let scale = match unit {
-            's' => 1,
-            'm' => 60,
-            'h' => 3_600,
-            'd' => 86_400,
-            _ => return Err(bad()),
-        };
-        let count: i64 = text[..text.len() - 1].parse().map_err(|_| bad())?;
-        // A year is longer than anything kept is old, and keeps the sum in range.
-        if !(1..=366 * 86_400).contains(&(count.saturating_mul(scale))) {
-            return Err(bad());
-        }
-        Ok(Self::Last(count * scale))
+        span_secs(text)
+            .map(Self::Last)
+            .ok_or_else(|| format!("`{text}` is not a span: give e.g. 30m, 6h, 7d, or all"))
     }
 
     /// The earliest arrival (Unix ms) it takes in, as of `now_ms`.
@@ -204,6 +192,65 @@ impl Since {
         match self {
             Self::All => 0,
             Self::Last(secs) => now_ms - secs * 1_000,
+        }
+    }
+}
+
+/// `30m`, `6h`, `7d`, `90s` in seconds: at least a second, at most a year (longer than
+/// anything kept is old, and it keeps the sums in range).
+fn span_secs(text: &str) -> Option<i64> {
+    let scale = match text.chars().last()? {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    let count: i64 = text[..text.len() - 1].parse().ok()?;
+    let secs = count.saturating_mul(scale);
+    (1..=366 * 86_400).contains(&secs).then_some(secs)
+}
+
+/// A point in time for `events --since/--until`: a span ago (`2h`) or a UTC time
+/// (`2026-12-07 14:02`, `2026-12-07T14:02:00Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// This many seconds ago.
+    Ago(i64),
+    /// This Unix ms.
+    Time(i64),
+}
+
+impl At {
+    /// Parses a span or a time.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if let Some(secs) = span_secs(text) {
+            return Ok(Self::Ago(secs));
+        }
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+            return Ok(Self::Time(t.timestamp_millis()));
+        }
+        for format in [
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+        ] {
+            if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
+                return Ok(Self::Time(t.and_utc().timestamp_millis()));
+            }
+        }
+        Err(format!(
+            "`{text}` is not a time: give a span ago (30m, 6h, 7d) or a UTC time \
+             (2026-12-07 14:02, or RFC 3339)"
+        ))
+    }
+
+    /// Unix ms, as of `now_ms`.
+    pub fn ms(self, now_ms: i64) -> i64 {
+        match self {
+            Self::Ago(secs) => now_ms - secs * 1_000,
+            Self::Time(ms) => ms,
         }
     }
 }
@@ -258,6 +305,12 @@ pub struct EventsArgs {
     /// Page size (1–500).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
     pub limit: u32,
+    /// Only events received since: a span ago (30m, 6h, 7d) or a UTC time (2026-12-07 14:02)
+    #[arg(long, value_name = "WHEN", value_parser = At::parse)]
+    pub since: Option<At>,
+    /// Only events received before: a span ago or a UTC time, like --since
+    #[arg(long, value_name = "WHEN", value_parser = At::parse)]
+    pub until: Option<At>,
     /// Continue after this cursor (printed at the end of a page).
     #[arg(long)]
     pub before: Option<i64>,

@@ -18,6 +18,7 @@ use crate::output::{
 /// Lists events newest first.
 pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
     let conn = open_for_reading(&ctx.db)?;
+    let now = chrono::Utc::now().timestamp_millis();
     let filter = EventFilter {
         event_type: args.event_type,
         outcome: args.outcome,
@@ -25,6 +26,8 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
         user_id: args.user,
         text: args.search,
         source: args.source,
+        since: args.since.map(|at| at.ms(now)),
+        until: args.until.map(|at| at.ms(now)),
         before: args.before,
         after: None,
         oldest_first: false,
@@ -42,6 +45,8 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
             || filter.user_id.is_some()
             || filter.text.is_some()
             || filter.source.is_some()
+            || filter.since.is_some()
+            || filter.until.is_some()
             || filter.before.is_some();
         if filtered {
             say!("No events match these filters. `hooklab events` lists them all.");

@@ -92,6 +92,29 @@ fn serve_send_and_query_tell_the_whole_story() {
     assert_eq!(items[2]["delivery_count"], 2);
     let failed = json(&sandbox.run(&["--json", "events", "--outcome", "failed"]));
     assert_eq!(failed["items"].as_array().unwrap().len(), 2);
+    // By when they arrived: a span ago or a UTC time.
+    let recent = json(&sandbox.run(&["--json", "events", "--since", "10m"]));
+    assert_eq!(recent["items"].as_array().unwrap().len(), 3);
+    let older = sandbox.run(&["events", "--until", "10m"]);
+    assert!(
+        String::from_utf8_lossy(&older.stdout).contains("No events match these filters"),
+        "{older:?}"
+    );
+    let window = json(&sandbox.run(&[
+        "--json",
+        "events",
+        "--since",
+        "2020-01-01 00:00",
+        "--until",
+        "2999-01-01T00:00:00Z",
+    ]));
+    assert_eq!(window["items"].as_array().unwrap().len(), 3);
+    let bad_time = sandbox.run(&["events", "--since", "yesterday"]);
+    assert!(!bad_time.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad_time.stderr).contains("is not a time"),
+        "{bad_time:?}"
+    );
 
     let one = sandbox.run(&["event", &svix_id]);
     let one = String::from_utf8_lossy(&one.stdout);

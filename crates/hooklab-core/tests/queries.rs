@@ -499,3 +499,57 @@ async fn summaries_by_id_skip_the_missing_and_keep_the_order_asked() {
     let ids: Vec<i64> = found.iter().map(|e| e.id).collect();
     assert_eq!(ids, [sent[2], sent[0]]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_time_range_keeps_the_events_received_in_it_whatever_their_ids() {
+    let h = Harness::start().await;
+    let now = common::now_ms();
+    let hour = 3_600_000;
+    let at = |ago: i64| {
+        let delivery = signed(fixture("user.created", None, now - ago).body);
+        common::capture_at(&delivery, now - ago)
+    };
+    let mut stored = Vec::new();
+    for ago in [3 * hour, 2 * hour, hour, 0] {
+        stored.push(h.engine.ingest(at(ago)).await.unwrap().event.id);
+    }
+    // Stored last, received 30 s before the newest (a slow upload): its id is out of order.
+    let late = h.engine.ingest(at(30_000)).await.unwrap().event.id;
+    let range = |since: Option<i64>, until: Option<i64>| EventFilter {
+        since,
+        until,
+        limit: Some(500),
+        ..EventFilter::default()
+    };
+
+    assert_eq!(
+        ids(&h, range(Some(now - 2 * hour), None)).await,
+        [late, stored[3], stored[2], stored[1]]
+    );
+    assert_eq!(
+        ids(&h, range(None, Some(now - hour))).await,
+        [stored[1], stored[0]]
+    );
+    assert_eq!(
+        ids(&h, range(Some(now - 90 * 60_000), Some(now - 10_000))).await,
+        [late, stored[2]],
+        "the late one is in, whatever its id"
+    );
+    assert!(ids(&h, range(Some(now + hour), None)).await.is_empty());
+    // With the other filters and a page of one, every event of the range once.
+    let mut paged = Vec::new();
+    let mut filter = EventFilter {
+        event_type: Some("user.created".into()),
+        limit: Some(1),
+        ..range(Some(now - 150 * 60_000), None)
+    };
+    loop {
+        let page = h.events(filter.clone()).await;
+        paged.extend(page.items.iter().map(|e| e.id));
+        match page.next_cursor {
+            Some(cursor) => filter.before = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(paged, [late, stored[3], stored[2], stored[1]]);
+}

@@ -32,6 +32,14 @@ source?: string | null,
  */
 sync?: string | null, 
 /**
+ * Only events received at or after this time (Unix ms).
+ */
+since?: number | null, 
+/**
+ * Only events received before this time (Unix ms).
+ */
+until?: number | null, 
+/**
  * Only events with an id below this cursor (the previous page's `next_cursor`).
  */
 before?: number | null, 

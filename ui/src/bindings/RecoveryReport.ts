@@ -10,7 +10,7 @@ export type RecoveryReport = {
  */
 recovered: Array<Recovered>, 
 /**
- * How many of them were verified and accepted this time.
+ * How many of them this run delivered (verified and accepted, not already delivered).
  */
 delivered: number, 
 /**

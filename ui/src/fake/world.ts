@@ -318,6 +318,7 @@ export class World {
       if (f.user_id && e.user_id !== f.user_id) return false;
       if (f.outcome && !hasOutcome(e, f.outcome)) return false;
       if (f.sync && !hasOutcome(e, f.sync)) return false;
+      if ((f.since != null && e.received_at < f.since) || (f.until != null && e.received_at >= f.until)) return false;
       return !text || [e.svix_id, e.event_type, e.user_id, e.path].some((h) => h?.toLowerCase().includes(text));
     };
     // Event ids are positions + 1. Upward pages start just above `after`.

@@ -32,12 +32,26 @@ export interface LogFilter {
   source: string;
   text: string;
   user: string;
+  /** How far back (a key of `SINCE`); empty: any time. */
+  since: string;
 }
 
-export const NO_FILTER: LogFilter = { type: '', outcome: '', sync: '', source: '', text: '', user: '' };
+/** The time filter's choices: how far back each reaches, in ms. */
+export const SINCE: Record<string, { label: string; ms: number }> = {
+  '15m': { label: 'Last 15 minutes', ms: 15 * 60_000 },
+  '1h': { label: 'Last hour', ms: 3_600_000 },
+  '24h': { label: 'Last 24 hours', ms: 24 * 3_600_000 },
+  '7d': { label: 'Last 7 days', ms: 7 * 24 * 3_600_000 },
+};
+
+export const NO_FILTER: LogFilter = { type: '', outcome: '', sync: '', source: '', text: '', user: '', since: '' };
 
 /** Whether any filter is set. */
-export const isFiltered = (f: LogFilter): boolean => !!(f.type || f.outcome || f.sync || f.source || f.text || f.user);
+export const isFiltered = (f: LogFilter): boolean =>
+  !!(f.type || f.outcome || f.sync || f.source || f.text || f.user || f.since);
+
+/** The earliest arrival (Unix ms) the time filter takes in as of `now`; null: any time. */
+export const sinceMs = (f: LogFilter, now: number): number | null => (SINCE[f.since] ? now - SINCE[f.since].ms : null);
 
 const byId = (e: EventSummary) => e.id;
 
@@ -55,8 +69,10 @@ export function hasOutcome(e: EventSummary, o: string): boolean {
 
 /** Whether an event passes the filter (what the backend would answer, minus body text: see
  * `EventLog.upsert`). */
-export function matches(e: EventSummary, f: LogFilter): boolean {
+export function matches(e: EventSummary, f: LogFilter, now = Date.now()): boolean {
   if (f.type && e.event_type !== f.type) return false;
+  const since = sinceMs(f, now);
+  if (since !== null && e.received_at < since) return false;
   if (f.source && e.source !== f.source) return false;
   if (f.user && e.user_id !== f.user) return false;
   if (f.outcome && !hasOutcome(e, f.outcome)) return false;
@@ -79,6 +95,8 @@ export function backendFilter(f: LogFilter, before: number | null): EventFilter 
     user_id: orNull(f.user),
     text: orNull(f.text),
     source: orNull(f.source),
+    since: sinceMs(f, Date.now()),
+    until: null,
     before,
     oldest_first: false,
     limit: PAGE_SIZE,

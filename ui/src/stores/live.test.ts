@@ -2,7 +2,7 @@
 // paused buffering, filters, and pins surviving Clear.
 import { describe, expect, it, vi } from 'vitest';
 import type { ChangeBatch, EventFilter, EventSummary, UserQuery, UserRow } from '../types';
-import { EventLog, NO_FILTER, PAGE_SIZE, WINDOW_ROWS, matches } from './events.svelte';
+import { EventLog, NO_FILTER, PAGE_SIZE, WINDOW_ROWS, backendFilter, matches } from './events.svelte';
 import { LIVE_USER_ROWS, USER_PAGE_SIZE, UserTable, pageOfUsers } from './users.svelte';
 import { Live } from './live.svelte';
 import type { KeyValue } from './pins.svelte';
@@ -303,6 +303,19 @@ describe('the failed filter', () => {
     expect(matches(event(3, { verification: 'signature_mismatch', sync: 'stale' }), verifiedStale)).toBe(false);
     const redelivered = { ...NO_FILTER, sync: 'duplicate' };
     expect(matches(event(4, { delivery_count: 2 }), redelivered)).toBe(true);
+  });
+});
+
+describe('the time filter', () => {
+  it('keeps what arrived within the span, and asks the backend from the same moment', () => {
+    const now = 1_800_000_000_000;
+    const lastHour = { ...NO_FILTER, since: '1h' };
+    expect(matches(event(1, { received_at: now - 3_599_000 }), lastHour, now)).toBe(true);
+    expect(matches(event(2, { received_at: now - 3_601_000 }), lastHour, now)).toBe(false);
+    expect(matches(event(3, { received_at: now - 3_601_000 }), NO_FILTER, now)).toBe(true);
+    expect(backendFilter(NO_FILTER, null).since).toBeNull();
+    const since = backendFilter(lastHour, null).since ?? 0;
+    expect(Math.abs(since - (Date.now() - 3_600_000))).toBeLessThan(60_000);
   });
 });
 

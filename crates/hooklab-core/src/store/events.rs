@@ -218,6 +218,12 @@ pub struct EventFilter {
     /// `outcome`: the app filters verification and sync separately.
     #[serde(default)]
     pub sync: Option<String>,
+    /// Only events received at or after this time (Unix ms).
+    #[serde(default)]
+    pub since: Option<i64>,
+    /// Only events received before this time (Unix ms).
+    #[serde(default)]
+    pub until: Option<i64>,
     /// Only events with an id below this cursor (the previous page's `next_cursor`).
     pub before: Option<i64>,
     /// Only events with an id above this one (what arrived since a row the viewer has).
@@ -274,6 +280,24 @@ pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<EventSummary> {
 /// newer ones it has not reached (store/text_index.rs); every row is still checked against the
 /// exact text, so the index only narrows which rows are read.
 pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<EventPage> {
+    // Times become id bounds (ids follow arrival), so a time range reads only its own rows;
+    // the exact times are checked on each row.
+    let mut bounded;
+    let filter = if filter.since.is_some() || filter.until.is_some() {
+        bounded = filter.clone();
+        if let Some(since) = filter.since {
+            let low =
+                super::arrival::first_id_at(conn, since.saturating_sub(ARRIVAL_SLACK_MS))? - 1;
+            bounded.after = Some(filter.after.map_or(low, |a| a.max(low)));
+        }
+        if let Some(until) = filter.until {
+            let high = super::arrival::first_id_at(conn, until.saturating_add(ARRIVAL_SLACK_MS))?;
+            bounded.before = Some(filter.before.map_or(high, |b| b.min(high)));
+        }
+        &bounded
+    } else {
+        filter
+    };
     let limit = filter.limit.unwrap_or(50).clamp(1, 500);
     let want = i64::from(limit) + 1;
     let words = filter.text.as_deref().and_then(text_index::words_query);
@@ -322,6 +346,11 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
     }
     Ok(EventPage { items, next_cursor })
 }
+
+/// How far an event's arrival time can be from its id's order: its time is taken when the
+/// request comes in, its id when it is stored, after its body (at most 10 s) and the writer's
+/// queue. Time bounds are widened by this, then checked exactly.
+const ARRIVAL_SLACK_MS: i64 = 60_000;
 
 /// Events a search scans below its cursor before it turns to the text index (a few ms).
 const SCAN_FIRST: i64 = 2_000;
@@ -386,6 +415,7 @@ fn select_events(
          AND (?2 IS NULL OR event_type = ?2) \
          AND {outcome_sql} AND {sync_sql} \
          AND (?7 IS NULL OR source = ?7) \
+         AND (?11 IS NULL OR received_at >= ?11) AND (?12 IS NULL OR received_at < ?12) \
          AND (?5 IS NULL OR svix_id LIKE ?5 ESCAPE '\\' OR event_type LIKE ?5 ESCAPE '\\' \
               OR user_id LIKE ?5 ESCAPE '\\' OR path LIKE ?5 ESCAPE '\\' \
               OR CAST(body AS TEXT) LIKE ?5 ESCAPE '\\') \
@@ -404,6 +434,8 @@ fn select_events(
             low,
             words,
             filter.sync,
+            filter.since,
+            filter.until,
         ],
         summary_from_row,
     )?

@@ -1,6 +1,7 @@
 //! The SQLite store: one writer thread with group commit, WAL, embedded migrations, and read
 //! connections for queries. Schema: docs/schema.md.
 
+mod arrival;
 mod attempts;
 mod changes;
 mod checkpoint;
