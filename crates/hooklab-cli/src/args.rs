@@ -230,19 +230,27 @@ impl At {
         if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
             return Ok(Self::Time(t.timestamp_millis()));
         }
+        // As the CLI prints times (`2026-12-07 14:02:03.123`, UTC), shorter, or a day.
         for format in [
-            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M:%S%.f",
             "%Y-%m-%d %H:%M",
-            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M:%S%.f",
             "%Y-%m-%dT%H:%M",
         ] {
             if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
                 return Ok(Self::Time(t.and_utc().timestamp_millis()));
             }
         }
+        if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Ok(Self::Time(
+                day.and_time(chrono::NaiveTime::MIN)
+                    .and_utc()
+                    .timestamp_millis(),
+            ));
+        }
         Err(format!(
             "`{text}` is not a time: give a span ago (30m, 6h, 7d) or a UTC time \
-             (2026-12-07 14:02, or RFC 3339)"
+             (2026-12-07, 2026-12-07 14:02, 2026-12-07 14:02:03.123, or RFC 3339)"
         ))
     }
 
@@ -456,4 +464,29 @@ pub struct BenchArgs {
     /// With --soak: the size limit of the retention policy, MiB (default: the app's, 1024).
     #[arg(long, value_name = "MIB", requires = "soak")]
     pub retain_mb: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_is_a_span_ago_or_a_utc_time_as_the_cli_prints_it() {
+        let ms = |text: &str| At::parse(text).map(|at| at.ms(1_000_000_000_000));
+        assert_eq!(ms("90s"), Ok(1_000_000_000_000 - 90_000));
+        assert_eq!(ms("2h"), Ok(1_000_000_000_000 - 7_200_000));
+        let printed = ms("2026-12-07 14:02:03.123").unwrap();
+        assert_eq!(printed % 1_000, 123, "the fraction the CLI prints is kept");
+        assert_eq!(ms("2026-12-07 14:02:03"), Ok(printed - 123));
+        assert_eq!(ms("2026-12-07T14:02"), Ok(printed - 3_123));
+        assert_eq!(ms("2026-12-07T14:02:03.123Z"), Ok(printed));
+        assert_eq!(ms("2026-12-07T15:02:03.123+01:00"), Ok(printed));
+        assert_eq!(
+            ms("2026-12-07"),
+            Ok(printed - (14 * 3_600 + 2 * 60 + 3) * 1_000 - 123)
+        );
+        for bad in ["yesterday", "0m", "-5m", "2026-13-01", "14:02", ""] {
+            assert!(At::parse(bad).is_err(), "{bad:?} is refused");
+        }
+    }
 }

@@ -505,9 +505,11 @@ async fn a_time_range_keeps_the_events_received_in_it_whatever_their_ids() {
     let h = Harness::start().await;
     let now = common::now_ms();
     let hour = 3_600_000;
-    let at = |ago: i64| {
-        let delivery = signed(fixture("user.created", None, now - ago).body);
-        common::capture_at(&delivery, now - ago)
+    let mut users = Vec::new();
+    let mut at = |ago: i64| {
+        let prepared = fixture("user.created", None, now - ago);
+        users.push(user_of(&prepared));
+        common::capture_at(&signed(prepared.body), now - ago)
     };
     let mut stored = Vec::new();
     for ago in [3 * hour, 2 * hour, hour, 0] {
@@ -552,4 +554,49 @@ async fn a_time_range_keeps_the_events_received_in_it_whatever_their_ids() {
         }
     }
     assert_eq!(paged, [late, stored[3], stored[2], stored[1]]);
+
+    // With text (through the word index, once it has them) and with a user.
+    h.wait_for_text_index().await;
+    let about = |user: &str, since: i64, until: Option<i64>| EventFilter {
+        text: Some(user.to_owned()),
+        ..range(Some(since), until)
+    };
+    assert_eq!(
+        ids(&h, about(&users[1], now - 150 * 60_000, None)).await,
+        [stored[1]]
+    );
+    assert!(
+        ids(&h, about(&users[1], now - 90 * 60_000, None))
+            .await
+            .is_empty()
+    );
+    let of_user = |since: i64, until: Option<i64>| EventFilter {
+        user_id: Some(users[2].clone()),
+        ..range(Some(since), until)
+    };
+    assert_eq!(ids(&h, of_user(now - 2 * hour, None)).await, [stored[2]]);
+    assert!(
+        ids(&h, of_user(now - 2 * hour, Some(now - 90 * 60_000)))
+            .await
+            .is_empty()
+    );
+    // Paging up from below the range starts at its first event.
+    let mut up = EventFilter {
+        oldest_first: true,
+        after: Some(0),
+        limit: Some(2),
+        ..range(Some(now - 150 * 60_000), None)
+    };
+    let first = h.events(up.clone()).await;
+    assert_eq!(
+        first.items.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [stored[2], stored[1]]
+    );
+    up.after = first.next_cursor;
+    let second = h.events(up).await;
+    assert_eq!(
+        second.items.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [late, stored[3]]
+    );
+    assert_eq!(second.next_cursor, None);
 }

@@ -68,10 +68,9 @@ export function hasOutcome(e: EventSummary, o: string): boolean {
 }
 
 /** Whether an event passes the filter (what the backend would answer, minus body text: see
- * `EventLog.upsert`). */
-export function matches(e: EventSummary, f: LogFilter, now = Date.now()): boolean {
+ * `EventLog.upsert`); `since` is the time filter's bound, fixed when the log was loaded. */
+export function matches(e: EventSummary, f: LogFilter, since: number | null = null): boolean {
   if (f.type && e.event_type !== f.type) return false;
-  const since = sinceMs(f, now);
   if (since !== null && e.received_at < since) return false;
   if (f.source && e.source !== f.source) return false;
   if (f.user && e.user_id !== f.user) return false;
@@ -85,8 +84,8 @@ export function matches(e: EventSummary, f: LogFilter, now = Date.now()): boolea
   return true;
 }
 
-/** The backend filter for a page. */
-export function backendFilter(f: LogFilter, before: number | null): EventFilter {
+/** The backend filter for a page; `since` is the time filter's bound (see `EventLog.since`). */
+export function backendFilter(f: LogFilter, before: number | null, since: number | null = null): EventFilter {
   const orNull = (s: string) => (s.trim() ? s.trim() : null);
   return {
     event_type: orNull(f.type),
@@ -95,7 +94,7 @@ export function backendFilter(f: LogFilter, before: number | null): EventFilter 
     user_id: orNull(f.user),
     text: orNull(f.text),
     source: orNull(f.source),
-    since: sinceMs(f, Date.now()),
+    since,
     until: null,
     before,
     oldest_first: false,
@@ -123,6 +122,9 @@ export class EventLog {
   /** The first page of the current filter has arrived. */
   loaded = $state(false);
   error = $state<string | null>(null);
+  /** The time filter's bound (Unix ms), fixed at each reload so every page, the live tail and
+   * resumed arrivals agree: "the last hour" means the hour before the filter was set. */
+  since: number | null = null;
   /** Rows with an id at or below this are hidden unless pinned ("Clear"). */
   clearedUpto = $state(0);
   pinnedOnly = $state(false);
@@ -154,7 +156,7 @@ export class EventLog {
     const cut = this.clearedUpto;
     return merge(
       this.items.filter((e) => e.id > cut || pins.has(e.id)),
-      this.pinnedExtra.filter((e) => e.id <= cut && pins.has(e.id) && matches(e, this.filter)),
+      this.pinnedExtra.filter((e) => e.id <= cut && pins.has(e.id) && matches(e, this.filter, this.since)),
     );
   });
 
@@ -192,8 +194,9 @@ export class EventLog {
     this.prevCursor = null;
     this.newer = 0;
     this.newestSeen = 0;
+    this.since = sinceMs(this.filter, Date.now());
     try {
-      const page = await this.loader.list(backendFilter(this.filter, null));
+      const page = await this.loader.list(backendFilter(this.filter, null, this.since));
       if (gen !== this.generation) return;
       this.items = page.items;
       this.nextCursor = page.next_cursor;
@@ -217,7 +220,7 @@ export class EventLog {
     const gen = this.generation;
     this.loading = true;
     try {
-      const page = await this.loader.list(backendFilter(this.filter, this.nextCursor));
+      const page = await this.loader.list(backendFilter(this.filter, this.nextCursor, this.since));
       if (gen !== this.generation) return;
       const last = this.items.at(-1)?.id ?? Infinity;
       this.nextCursor = page.next_cursor;
@@ -236,7 +239,7 @@ export class EventLog {
     this.loading = true;
     this.arriving = [];
     try {
-      const filter = { ...backendFilter(this.filter, null), after: this.prevCursor, oldest_first: true };
+      const filter = { ...backendFilter(this.filter, null, this.since), after: this.prevCursor, oldest_first: true };
       const page = await this.loader.list(filter);
       if (gen !== this.generation) return;
       const first = this.items[0]?.id ?? 0;
@@ -273,7 +276,7 @@ export class EventLog {
     }
     const top = this.above(events);
     const next = upsertSorted(this.items, events, byId, this.nextCursor === null, (e) =>
-      matches(e, this.filter) && e.id < top,
+      matches(e, this.filter, this.since) && e.id < top,
     );
     if (next) this.items = this.fit(next);
     const extra = upsertSorted(this.pinnedExtra, events, byId, false, () => false);
@@ -281,7 +284,7 @@ export class EventLog {
     if (this.filter.text.trim()) {
       const rest = { ...this.filter, text: '' };
       const shown = new Set(this.items.map(byId));
-      const unsure = events.filter((e) => !shown.has(e.id) && matches(e, rest));
+      const unsure = events.filter((e) => !shown.has(e.id) && matches(e, rest, this.since));
       if (unsure.length) void this.searchBodies(unsure);
     }
   }
@@ -297,7 +300,7 @@ export class EventLog {
     for (const e of events) {
       if (e.id <= top) continue;
       this.arriving?.push(e);
-      if (e.id > this.newestSeen && matches(e, this.filter)) this.newer++;
+      if (e.id > this.newestSeen && matches(e, this.filter, this.since)) this.newer++;
       this.newestSeen = Math.max(this.newestSeen, e.id);
     }
     return top;
@@ -324,7 +327,7 @@ export class EventLog {
   private async searchBodies(unsure: EventSummary[]): Promise<void> {
     const gen = this.generation;
     const ids = unsure.map(byId);
-    const filter = { ...backendFilter(this.filter, Math.max(...ids) + 1), after: Math.min(...ids) - 1, limit: 500 };
+    const filter = { ...backendFilter(this.filter, Math.max(...ids) + 1, this.since), after: Math.min(...ids) - 1, limit: 500 };
     try {
       const page = await this.loader.list(filter);
       if (gen !== this.generation || page.items.length === 0) return;
