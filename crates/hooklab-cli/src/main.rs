@@ -11,6 +11,7 @@ mod recover;
 mod replay;
 mod send;
 mod serve;
+mod when;
 
 use std::process::ExitCode;
 

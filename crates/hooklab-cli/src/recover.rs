@@ -8,10 +8,11 @@ use hooklab_core::recover::{RecoveryPlan, RecoveryReport, recover, recovery_plan
 use hooklab_core::runtime::RuntimeStatus;
 use hooklab_core::store::open_for_reading;
 
-use crate::args::{RecoverArgs, Since};
+use crate::args::RecoverArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{ago, print_json, say, time};
+use crate::when::Since;
 
 /// Prints the plan, or runs it; fails (exit 1) when a re-run message still failed.
 pub async fn run(ctx: Context, args: RecoverArgs) -> Result<(), CliError> {
@@ -45,7 +46,14 @@ pub async fn run(ctx: Context, args: RecoverArgs) -> Result<(), CliError> {
             } else {
                 print_report(&report, &args.since);
             }
-            let failed = report.recovered.len() - report.delivered;
+            // Delivered meanwhile by someone else (a duplicate now) is not a failure either.
+            let failed = report
+                .recovered
+                .iter()
+                .filter(|r| {
+                    r.event.verification != "verified" || !(200..300).contains(&r.event.status)
+                })
+                .count();
             if failed > 0 {
                 return Err(CliError::Failed(format!(
                     "{failed} of the re-run messages still failed"

@@ -124,7 +124,10 @@ async fn print_events(runtime: Runtime, json: bool) {
             Ok(BusEvent::SettingsApplied) => {
                 let now = runtime.status();
                 print_settings_change(&shown, &now);
-                crate::recover::offer(runtime.engine(), &shown, &now).await;
+                // Counted beside the loop, so a burst arriving meanwhile is not held up.
+                let (engine, before, after) =
+                    (runtime.engine().clone(), shown.clone(), now.clone());
+                tokio::spawn(async move { crate::recover::offer(&engine, &before, &after).await });
                 shown = now;
             }
             Ok(BusEvent::Alarm(alarm)) => {

@@ -85,7 +85,7 @@ fn recover_re_runs_the_failed_messages_once_the_right_secret_is_saved() {
     let said = text(&plan);
     assert!(
         said.contains(
-            "2 messages failed in the last 1 h and were never delivered since: 2 signature_mismatch."
+            "2 messages failed in the last hour and were never delivered since: 2 signature_mismatch."
         ),
         "{said}"
     );

@@ -90,15 +90,7 @@ pub async fn recovery_plan(engine: &Engine, since_ms: i64) -> Result<RecoveryPla
         }
     }
     failures.sort_by_key(|f| std::cmp::Reverse(f.count));
-    let oldest = found.messages.iter().map(|m| m.id).min();
-    let oldest_at = match oldest {
-        Some(id) => engine
-            .store()
-            .event_request(id)
-            .await?
-            .map(|d| d.summary.received_at),
-        None => None,
-    };
+    let oldest_at = found.messages.iter().map(|m| m.received_at).min();
     Ok(RecoveryPlan {
         since: since_ms,
         messages: found.messages.len(),

@@ -36,7 +36,7 @@ export function recover(world: World, since: number, replay: (r: ReplayRequest) 
   for (const e of found.slice(0, MAX)) {
     const out = replay({ key: String(e.id), signing: { signing: 'as_captured' }, target: { target: 'rerun' } });
     if (!out.event) continue;
-    if (out.event.verification === 'verified' && out.event.status < 300) report.delivered++;
+    if (out.event.verification === 'verified' && out.event.status < 300 && out.event.sync !== 'duplicate') report.delivered++;
     if (out.event.sync === 'applied') report.applied++;
     report.recovered.push({ original: e.id, event: out.event });
   }

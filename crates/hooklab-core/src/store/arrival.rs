@@ -1,8 +1,25 @@
 //! Finding where a time falls in the event log: ids follow arrival, so the first event at or
 //! after a time is found by bisecting ids (a few primary-key reads) instead of scanning
-//! `received_at`, which has no index.
+//! `received_at`, which has no index; time filters become id bounds this way.
 
 use rusqlite::{Connection, OptionalExtension};
+
+/// How far an event's arrival time can be from its id's order: its time is taken when the
+/// request comes in, its id when it is stored, after its body (at most 10 s, `upload.rs`), the
+/// writer's queue and a lock another program holds (up to 5 s), with room for a pruning pass.
+/// Time bounds are widened by this, then checked exactly, so a bound reads the requests of
+/// the minute beside it (a handful at Clerk's rates; a benchmark's whole burst).
+const ARRIVAL_SLACK_MS: i64 = 60_000;
+
+/// An exclusive lower id bound below every event received at or after `since_ms`.
+pub(crate) fn after_id(conn: &Connection, since_ms: i64) -> rusqlite::Result<i64> {
+    Ok(first_id_at(conn, since_ms.saturating_sub(ARRIVAL_SLACK_MS))? - 1)
+}
+
+/// An exclusive upper id bound above every event received before `until_ms`.
+pub(crate) fn before_id(conn: &Connection, until_ms: i64) -> rusqlite::Result<i64> {
+    first_id_at(conn, until_ms.saturating_add(ARRIVAL_SLACK_MS))
+}
 
 /// The id of the first event received at or after `at_ms` (one past the newest when none was),
 /// assuming arrival times grow with ids; callers widen their bounds for the few that do not.

@@ -61,33 +61,13 @@ pub fn last_downtime(conn: &Connection) -> rusqlite::Result<Option<Downtime>> {
     }))
 }
 
-/// When the last request before `at` (Unix ms) was received. Events are stored in the order
-/// they arrive, so `received_at` grows with `id`: a binary search over ids, a few dozen
-/// primary-key lookups however many events came after.
+/// When the last request before `at` (Unix ms) was received: the event just below where `at`
+/// falls in the log (a few primary-key reads however many events came after).
 fn last_received_before(conn: &Connection, at: i64) -> rusqlite::Result<Option<i64>> {
-    let mut first_at_or_after = conn
-        .prepare_cached("SELECT id, received_at FROM events WHERE id >= ?1 ORDER BY id LIMIT 1")?;
-    let mut probe = |id: i64| {
-        first_at_or_after
-            .query_row([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
-            .optional()
-    };
-    // The answer is the newest event in [low, high] received before `at`.
-    let (mut low, mut found) = match probe(i64::MIN)? {
-        Some((id, received)) if received < at => (id, received),
-        _ => return Ok(None),
-    };
-    let mut high: i64 = conn.query_row("SELECT max(id) FROM events", [], |r| r.get(0))?;
-    while low < high {
-        let mid = low + (high - low + 1) / 2;
-        match probe(mid)? {
-            Some((id, received)) if id <= high && received < at => {
-                (low, found) = (id, received);
-            }
-            _ => high = mid - 1,
-        }
-    }
-    Ok(Some(found))
+    let first = super::arrival::first_id_at(conn, at)?;
+    conn.prepare_cached("SELECT received_at FROM events WHERE id < ?1 ORDER BY id DESC LIMIT 1")?
+        .query_row([first], |r| r.get(0))
+        .optional()
 }
 
 #[cfg(test)]

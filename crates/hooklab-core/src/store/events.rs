@@ -7,6 +7,7 @@ use base64::Engine as _;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::arrival;
 use super::deliveries::{DeliveryAttempt, deliveries_of};
 use super::forwards::Forward;
 use super::row_change::{RowChange, row_change};
@@ -285,13 +286,18 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
     let mut bounded;
     let filter = if filter.since.is_some() || filter.until.is_some() {
         bounded = filter.clone();
-        if let Some(since) = filter.since {
-            let low =
-                super::arrival::first_id_at(conn, since.saturating_sub(ARRIVAL_SLACK_MS))? - 1;
+        if let Some(low) = filter
+            .since
+            .map(|t| arrival::after_id(conn, t))
+            .transpose()?
+        {
             bounded.after = Some(filter.after.map_or(low, |a| a.max(low)));
         }
-        if let Some(until) = filter.until {
-            let high = super::arrival::first_id_at(conn, until.saturating_add(ARRIVAL_SLACK_MS))?;
+        if let Some(high) = filter
+            .until
+            .map(|t| arrival::before_id(conn, t))
+            .transpose()?
+        {
             bounded.before = Some(filter.before.map_or(high, |b| b.min(high)));
         }
         &bounded
@@ -346,13 +352,6 @@ pub fn list_events(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<
     }
     Ok(EventPage { items, next_cursor })
 }
-
-/// How far an event's arrival time can be from its id's order: its time is taken when the
-/// request comes in, its id when it is stored, after its body (at most 10 s, `upload.rs`), the
-/// writer's queue and a lock another program holds (up to 5 s), with room for a pruning pass.
-/// Time bounds are widened by this, then checked exactly, so a bound reads the requests of
-/// the minute beside it (a handful at Clerk's rates; a benchmark's whole burst).
-const ARRIVAL_SLACK_MS: i64 = 60_000;
 
 /// Events a search scans below its cursor before it turns to the text index (a few ms).
 const SCAN_FIRST: i64 = 2_000;

@@ -21,6 +21,8 @@ pub(crate) struct FailedMessage {
     pub failure: String,
     /// It was re-run before (and failed again then).
     pub retried: bool,
+    /// When the request arrived (Unix ms).
+    pub received_at: i64,
 }
 
 /// The messages a recovery since a time would re-run, and those it cannot.
@@ -43,18 +45,19 @@ pub(crate) struct Unrecovered {
 pub(crate) fn unrecovered(conn: &Connection, since_ms: i64) -> rusqlite::Result<Unrecovered> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, svix_id, verification, length(body) = body_size, headers, \
-                EXISTS (SELECT 1 FROM replays AS r WHERE r.replay_of = e.id) \
+                EXISTS (SELECT 1 FROM replays AS r WHERE r.replay_of = e.id), received_at \
          FROM events AS e \
          WHERE (verification <> 'verified' OR status NOT BETWEEN 200 AND 299) \
            AND (verification IN ('signature_mismatch', 'no_secret') \
                 OR (verification = 'verified' AND status = 404)) \
            AND svix_id IS NOT NULL AND method = 'POST' AND source IN ('local', 'tunnel') \
-           AND received_at >= ?1 \
+           AND id > ?2 AND received_at >= ?1 \
            AND NOT EXISTS (SELECT 1 FROM replays AS r WHERE r.event_id = e.id) \
            AND NOT EXISTS (SELECT 1 FROM deliveries AS d WHERE d.svix_id = e.svix_id) \
          ORDER BY id",
     )?;
-    let mut rows = stmt.query(params![since_ms])?;
+    let after = super::arrival::after_id(conn, since_ms)?;
+    let mut rows = stmt.query(params![since_ms, after])?;
     // Per svix-id: the first request kept whole; and the ids any request of which was re-run.
     let mut chosen: HashMap<String, Option<FailedMessage>> = HashMap::new();
     let mut retried_ids: HashSet<String> = HashSet::new();
@@ -90,6 +93,7 @@ pub(crate) fn unrecovered(conn: &Connection, since_ms: i64) -> rusqlite::Result<
                 id,
                 failure,
                 retried: false,
+                received_at: r.get(6)?,
             });
         }
     }
