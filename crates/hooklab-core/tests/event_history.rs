@@ -134,15 +134,15 @@ async fn metadata_too_deep_to_show_says_so_instead_of_null() {
     assert!(text.contains("nested deeper than 128 levels"), "{shown}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reused_svix_id_with_other_content_is_kept_and_flagged_never_applied() {
-    let h = Harness::start().await;
-    let created = fixture("user.created", None, now_ms() - 60_000);
-    let user = user_of(&created);
-    let first = signed(created.body.clone());
-    let first_id = h.deliver(&first).await.id();
-    let mut other: serde_json::Value = serde_json::from_str(&created.body).unwrap();
-    other["data"]["username"] = "hijacked".into();
+/// `first`'s svix-id validly signed again over `body` with another username: a conflicting
+/// re-use of a delivered id. Also returns the new body.
+fn reused_with_username(
+    first: &hooklab_core::send::Delivery,
+    body: &str,
+    username: &str,
+) -> (hooklab_core::send::Delivery, serde_json::Value) {
+    let mut other: serde_json::Value = serde_json::from_str(body).unwrap();
+    other["data"]["username"] = username.into();
     let reused = hooklab_core::send::sign_as(
         first.svix_id.clone(),
         other.to_string().into(),
@@ -150,6 +150,17 @@ async fn a_reused_svix_id_with_other_content_is_kept_and_flagged_never_applied()
         common::now_secs(),
         hooklab_core::send::SignOptions::default(),
     );
+    (reused, other)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_svix_id_with_other_content_is_kept_and_flagged_never_applied() {
+    let h = Harness::start().await;
+    let created = fixture("user.created", None, now_ms() - 60_000);
+    let user = user_of(&created);
+    let first = signed(created.body.clone());
+    let first_id = h.deliver(&first).await.id();
+    let (reused, other) = reused_with_username(&first, &created.body, "hijacked");
 
     let reply = h.deliver(&reused).await;
     assert_ne!(
@@ -272,15 +283,7 @@ async fn attempts_the_text_index_has_not_reached_are_found_among_the_rare_rows()
     let delivered = h.post(path, &from_svix(&fixed), fixed.body.clone()).await;
     h.deliver(&signed(fixture("user.created", None, now_ms()).body))
         .await;
-    let mut other: serde_json::Value = serde_json::from_str(&created.body).unwrap();
-    other["data"]["username"] = "someone_else".into();
-    let reused = hooklab_core::send::sign_as(
-        first.svix_id.clone(),
-        other.to_string().into(),
-        &common::secret(SECRET),
-        common::now_secs(),
-        hooklab_core::send::SignOptions::default(),
-    );
+    let (reused, _) = reused_with_username(&first, &created.body, "someone_else");
     let conflict = h.deliver(&reused).await;
     let want = [failed.id(), delivered.id(), conflict.id()];
 
