@@ -56,6 +56,13 @@ fn created_and_edited(name: &str) -> (hooklab_core::fixtures::Prepared, String, 
     (created, user, edited)
 }
 
+/// `body` delivered signed with a secret Hooklab does not have (the Clerk endpoint's, before
+/// the user pasted it): refused.
+async fn refused_by_hooklab(h: &Harness, body: String) -> common::Reply {
+    h.deliver(&signed_with(body, OTHER_SECRET, SignOptions::default()))
+        .await
+}
+
 fn over_http(h: &Harness) -> Target {
     Target::Http {
         url: h.url(WEBHOOK_PATH),
@@ -68,13 +75,7 @@ async fn a_wrong_secret_capture_re_run_after_the_fix_turns_verified_and_syncs_th
     let created = fixture("user.created", None, now_ms());
     let user = user_of(&created);
     // Clerk signs with the endpoint's secret; Hooklab has a different one configured.
-    let refused = h
-        .deliver(&signed_with(
-            created.body,
-            OTHER_SECRET,
-            SignOptions::default(),
-        ))
-        .await;
+    let refused = refused_by_hooklab(&h, created.body).await;
     assert_eq!(refused.status, 401);
     assert!(h.user(&user).await.is_none());
 
@@ -345,13 +346,7 @@ async fn an_edit_of_a_message_never_delivered_applies_even_with_the_same_id() {
     let h = Harness::start().await;
     let (created, user, edited) = created_and_edited("Edited");
     // Signed with a secret Hooklab does not have: refused, so the message has no delivery.
-    let refused = h
-        .deliver(&signed_with(
-            created.body,
-            OTHER_SECRET,
-            SignOptions::default(),
-        ))
-        .await;
+    let refused = refused_by_hooklab(&h, created.body).await;
     let request = ReplayRequest {
         key: refused.id().to_string(),
         signing: Signing::ReSigned { new_id: false },
