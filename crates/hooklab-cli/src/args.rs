@@ -202,9 +202,9 @@ pub struct EventsArgs {
     /// Only events that arrived this way.
     #[arg(long, value_parser = ["local", "tunnel", "replay", "test"])]
     pub source: Option<String>,
-    /// Page size (1–500).
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
-    pub limit: u32,
+    /// Page size (1–500) [default: 50; with --follow, 10]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub limit: Option<u32>,
     /// Only events received since: a span ago (30m, 6h, 7d) or a UTC time (2026-12-07 14:02)
     #[arg(long, value_name = "WHEN", value_parser = At::parse)]
     pub since: Option<At>,
@@ -214,6 +214,11 @@ pub struct EventsArgs {
     /// Continue after this cursor (printed at the end of a page).
     #[arg(long)]
     pub before: Option<i64>,
+    /// Keep printing events as they arrive, oldest first, like `tail -f`, whichever process
+    /// receives them (the desktop app or `hooklab serve`): redeliveries and your app's answers
+    /// too; until Ctrl-C. With --json, one object per line, as `serve --json` prints them.
+    #[arg(long, short = 'f', conflicts_with_all = ["until", "before"])]
+    pub follow: bool,
 }
 
 /// `hooklab users`.

@@ -5,6 +5,8 @@ mod bench;
 mod config;
 mod context;
 mod error;
+mod follow;
+mod live;
 mod output;
 mod query;
 mod recover;

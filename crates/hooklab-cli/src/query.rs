@@ -17,7 +17,6 @@ use crate::output::{
 
 /// Lists events newest first.
 pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
-    let conn = open_for_reading(&ctx.db)?;
     let now = chrono::Utc::now().timestamp_millis();
     let filter = EventFilter {
         event_type: args.event_type,
@@ -31,8 +30,12 @@ pub fn events(ctx: &Context, args: EventsArgs) -> Result<(), CliError> {
         before: args.before,
         after: None,
         oldest_first: false,
-        limit: Some(args.limit),
+        limit: Some(args.limit.unwrap_or(if args.follow { 10 } else { 50 })),
     };
+    if args.follow {
+        return crate::follow::run(ctx, &filter);
+    }
+    let conn = open_for_reading(&ctx.db)?;
     let page = list_events(&conn, &filter).map_err(hooklab_core::store::StoreError::from)?;
     if ctx.json {
         print_json(&page);

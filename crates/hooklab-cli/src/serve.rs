@@ -4,14 +4,14 @@
 use hooklab_core::bus::BusEvent;
 use hooklab_core::runtime::{Runtime, RuntimeOptions, RuntimeStatus, TunnelMode};
 use hooklab_core::settings;
-use hooklab_core::store::EventSummary;
 use hooklab_core::tunnel::{TunnelState, clerk_checklist, seconds};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::args::ServeArgs;
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::{fit, print_json, say, time};
+use crate::live;
+use crate::output::{print_json, say};
 
 /// Runs until Ctrl-C or SIGTERM, then finishes pending writes. Settings saved meanwhile (by
 /// `hooklab config` or the desktop app) apply within a second.
@@ -120,6 +120,11 @@ async fn print_events(runtime: Runtime, json: bool) {
             Ok(BusEvent::SettingsApplied) if json => print_json(&serde_json::json!({
                 "kind": "settings_applied", "status": runtime.status(),
             })),
+            Ok(BusEvent::Captured(e)) => live::event(&e, None, json),
+            Ok(BusEvent::OutcomeUpdated(e)) => {
+                live::event(&e, Some(format!("redelivery #{}", e.delivery_count)), json);
+            }
+            Ok(BusEvent::Forwarded(f)) => live::forward(&f, json),
             Ok(event) if json => print_json(&event),
             Ok(BusEvent::SettingsApplied) => {
                 let now = runtime.status();
@@ -134,17 +139,7 @@ async fn print_events(runtime: Runtime, json: bool) {
                 say!("!!!! {}", alarm.message);
                 say!("    hint: {}", alarm.hint);
             }
-            Ok(BusEvent::Captured(e)) => print_line(&e, None),
-            Ok(BusEvent::OutcomeUpdated(e)) => {
-                print_line(&e, Some(format!("redelivery #{}", e.delivery_count)));
-            }
             Ok(BusEvent::UserChanged { .. }) => {}
-            Ok(BusEvent::Forwarded(f)) => {
-                say!("    ↳ #{} to your app: {}", f.event_id, f.answer());
-                if let Some(hint) = &f.hint {
-                    say!("    hint: {hint}");
-                }
-            }
             Ok(BusEvent::Tunnel(state)) => tunnel.print(&state, &runtime.status().local_url),
             Err(RecvError::Lagged(n)) => say!("… {n} events not shown (see `hooklab events`)"),
             Err(RecvError::Closed) => return,
@@ -232,34 +227,6 @@ impl TunnelLines {
                 say!("    still receiving locally at {local_url}");
             }
         }
-    }
-}
-
-/// The width of the event-type column in `serve`'s lines.
-const WHAT_WIDTH: usize = 28;
-
-fn print_line(e: &EventSummary, note: Option<String>) {
-    // Wide enough for `POST /api/webhooks/clerk` and `session.created`; longer is cut.
-    let what = fit(
-        &e.event_type
-            .clone()
-            .unwrap_or_else(|| format!("{} {}", e.method, e.path)),
-        WHAT_WIDTH,
-    );
-    let sync = note.unwrap_or_else(|| e.sync_detail.clone());
-    say!(
-        "{} UTC  {}  {:<WHAT_WIDTH$} {:<31} {:<19} {}",
-        time(e.last_delivery_at),
-        e.status,
-        what,
-        e.svix_id.as_deref().unwrap_or("-"),
-        e.verification,
-        sync
-    );
-    if e.status >= 300
-        && let Some(hint) = &e.hint
-    {
-        say!("    hint: {hint}");
     }
 }
 

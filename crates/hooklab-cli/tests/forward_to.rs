@@ -6,43 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-
-use common::{SECRET, Sandbox, json};
-
-/// A stand-in for the user's app: answers every request `202 queued` and hands over each body.
-fn start_app() -> (String, std::sync::mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!(
-        "http://{}/api/webhooks/clerk",
-        listener.local_addr().unwrap()
-    );
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let _ = tx.send(String::from_utf8_lossy(&body).into_owned());
-            let _ = stream.write_all(
-                b"HTTP/1.1 202 Accepted\r\ncontent-length: 6\r\nconnection: close\r\n\r\nqueued",
-            );
-        }
-    });
-    (url, rx)
-}
+use common::{SECRET, Sandbox, json, start_app};
 
 #[test]
 fn serve_forwards_each_verified_event_and_prints_the_apps_answer() {

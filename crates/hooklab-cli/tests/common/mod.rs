@@ -2,7 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -60,9 +61,28 @@ impl Sandbox {
 
     /// Starts `hooklab serve --port 0 ARGS`; returns once it prints its URL.
     pub fn serve(&self, args: &[&str]) -> Server {
+        let mut server = self.spawn(&[&["serve", "--port", "0"], args].concat());
+        server.url = loop {
+            let line = server
+                .rx
+                .recv_timeout(Duration::from_secs(30))
+                .expect("serve printed no URL");
+            let found = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://127.0.0.1:"))
+                .map(str::to_owned);
+            server.lines.push(line);
+            if let Some(url) = found {
+                break url;
+            }
+        };
+        server
+    }
+
+    /// Starts `hooklab ARGS` in the background, its stdout read line by line.
+    pub fn spawn(&self, args: &[&str]) -> Server {
         let mut child = self
             .command()
-            .args(["serve", "--port", "0"])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -74,35 +94,21 @@ impl Sandbox {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { return };
                 if tx.send(line).is_err() {
-                    // The test stopped listening; keep draining so serve never sees EPIPE.
+                    // The test stopped listening; keep draining so the child never sees EPIPE.
                     continue;
                 }
             }
         });
-        let mut lines = Vec::new();
-        let url = loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(30))
-                .expect("serve printed no URL");
-            let found = line
-                .split_whitespace()
-                .find(|w| w.starts_with("http://127.0.0.1:"))
-                .map(str::to_owned);
-            lines.push(line);
-            if let Some(url) = found {
-                break url;
-            }
-        };
         Server {
             child,
-            url,
-            lines,
+            url: String::new(),
+            lines: Vec::new(),
             rx,
         }
     }
 }
 
-/// A running `hooklab serve`.
+/// A running `hooklab serve` (or another long-running command, with no URL).
 pub struct Server {
     pub child: Child,
     pub url: String,
@@ -152,4 +158,37 @@ pub fn json(output: &Output) -> serde_json::Value {
 /// True when a file exists at `path`.
 pub fn exists(path: &Path) -> bool {
     path.exists()
+}
+
+/// A stand-in for the user's app: answers every request `202 queued` and hands over each body.
+pub fn start_app() -> (String, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/api/webhooks/clerk",
+        listener.local_addr().unwrap()
+    );
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let _ = tx.send(String::from_utf8_lossy(&body).into_owned());
+            let _ = stream.write_all(
+                b"HTTP/1.1 202 Accepted\r\ncontent-length: 6\r\nconnection: close\r\n\r\nqueued",
+            );
+        }
+    });
+    (url, rx)
 }

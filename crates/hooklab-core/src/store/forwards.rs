@@ -124,7 +124,7 @@ pub(crate) fn claim_forwards(
 
 /// The latest forward of event `id`, if it was forwarded (a claim still being posted is not
 /// one yet).
-pub(crate) fn forward_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<Forward>> {
+pub fn forward_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<Forward>> {
     conn.prepare_cached(
         "SELECT event_id, url, at, status, elapsed_ms, error, body FROM forwards \
          WHERE event_id = ?1 AND (status IS NOT NULL OR error IS NOT NULL)",
