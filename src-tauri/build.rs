@@ -22,6 +22,8 @@ fn main() {
         "re_signed_headers",
         "recovery_plan",
         "recover",
+        "load_test",
+        "stop_load_test",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -98,3 +98,50 @@ test('turned off with `hooklab config` while Settings is open, the card follows'
   assert.equal(value, 'http://localhost:4000/hooks', 'the field shows the URL saved by the CLI');
   assert.equal(await app.session.execute('return document.querySelector(\'[data-testid="forward-live"]\').checked'), false);
 });
+
+test("a load test of the app: every answer counted, the failing share explained, nothing captured; Stop ends a long run", async () => {
+  let n = 0;
+  answer = {
+    get status() {
+      n += 1;
+      return n % 10 === 0 ? 500 : 204;
+    },
+    body: '',
+  };
+  const newest = () => JSON.parse(app.cli(['--json', 'events', '--limit', '1'])).items[0]?.id;
+  const before = { received: yourApp.received.length, newest: newest() };
+  await open('send');
+  await (await app.session.waitFor('[data-testid="load-mode"]', { what: 'the load test entry' })).click();
+  const url = await app.session.waitFor('[data-testid="load-url"]', { what: 'the load test' });
+  const value = () => app.session.execute('return document.querySelector(\'[data-testid="load-url"]\').value');
+  assert.equal(await value(), 'http://localhost:4000/hooks', 'starts from the app URL saved in Settings');
+  await url.clear();
+  await url.type(appUrl());
+  const events = (await app.session.find('[data-testid="load-events"]'))[0];
+  await events.clear();
+  await events.type('400');
+  await (await app.session.find('[data-testid="load-run"]'))[0].click();
+  await app.session.waitFor('[data-testid="load-report"]', { timeoutMs: 60000, what: 'the report' });
+  // textContent: WebDriver's visible text leaves out the badges' labels.
+  const content = (id) => app.session.execute(`return document.querySelector('[data-testid="${id}"]').textContent`);
+  assert.match(await content('load-report'), /360 of 400 answered 2xx/);
+  assert.match(await content('load-statuses'), /204\s*× 360\s*500\s*× 40/);
+  assert.match(await content('load-hint'), /failed under load/);
+
+  const got = yourApp.received.slice(before.received);
+  assert.equal(got.length, 400, 'the app got every request');
+  assert.ok(got.every((r) => r.headers['svix-signature']?.startsWith('v1,')), 'each one signed');
+  const ids = new Set(got.map((r) => r.headers['svix-id']));
+  assert.ok(ids.size < 400 && ids.size > 300, `some delivered twice under one svix-id (${ids.size} ids)`);
+  assert.equal(newest(), before.newest, 'Hooklab captured none of them');
+  await app.shot('load-test');
+
+  answer = { status: 204, body: '' };
+  await events.clear();
+  await events.type('100000');
+  await (await app.session.find('[data-testid="load-run"]'))[0].click();
+  await app.session.waitFor('[data-testid="load-progress"]', { what: 'the progress bar' });
+  await (await app.session.waitFor('[data-testid="load-stop"]', { what: 'Stop' })).click();
+  const stopped = await app.session.waitFor('[data-testid="load-stopped"]', { text: 'stopped after', timeoutMs: 30000, what: 'the stopped run' });
+  assert.match(await stopped.text(), /of 100,000/);
+});

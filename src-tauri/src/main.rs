@@ -35,6 +35,7 @@ fn main() {
             let state = tauri::async_runtime::block_on(launch::start())?;
             app.manage(forward::ChangeSink::default());
             app.manage(forward::LastProbe::default());
+            app.manage(commands::load_test::RunningLoad::default());
             forward::spawn(app.handle().clone(), state.runtime.clone());
             if let Some(window) = app.get_webview_window("main") {
                 rendering::adapt(&window);
@@ -63,6 +64,8 @@ fn main() {
             commands::test_events::send_test_event,
             commands::status::restart_tunnel,
             commands::status::test_public_url,
+            commands::load_test::load_test,
+            commands::load_test::stop_load_test,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -10,6 +10,9 @@ import type {
   EventPage,
   EventSummary,
   Fixture,
+  LoadProgress,
+  LoadReport,
+  LoadRequest,
   ReplayOutcome,
   ReplayRequest,
   RecoveryPlan,
@@ -32,6 +35,8 @@ export interface Backend {
   invoke<T>(command: string, args: Record<string, unknown>): Promise<T>;
   listen<T>(event: string, handler: (payload: T) => void): Promise<() => void>;
   copy(text: string): Promise<void>;
+  /** A channel argument for a command that streams messages back (load_test's progress). */
+  channel<T>(handler: (message: T) => void): unknown;
 }
 
 /** What the shell streams, with payloads: Tauri events, and `changes` through a channel. */
@@ -77,6 +82,11 @@ async function tauriBackend(): Promise<Backend> {
       return () => (channel.onmessage = () => {});
     },
     copy: (text) => clipboard.writeText(text),
+    channel: (handler) => {
+      const channel = new core.Channel<never>();
+      channel.onmessage = handler;
+      return channel;
+    },
   };
 }
 
@@ -127,6 +137,12 @@ export const testPublicUrl = () => call<ProbeResult>('test_public_url');
 export const reSignedHeaders = (key: string) => call<[string, string][]>('re_signed_headers', { key });
 export const recoveryPlan = (since: number) => call<RecoveryPlan>('recovery_plan', { since });
 export const recover = (since: number) => call<RecoveryReport>('recover', { since });
+/** Load-tests the user's app; `onProgress` gets a few updates a second until it resolves. */
+export async function loadTest(request: LoadRequest, onProgress: (p: LoadProgress) => void): Promise<LoadReport> {
+  const b = await connect();
+  return call<LoadReport>('load_test', { request, on_progress: b.channel(onProgress) });
+}
+export const stopLoadTest = () => call<null>('stop_load_test');
 
 /** Subscribes to one of the shell's events; resolves to the unsubscribe function. */
 export async function subscribe<K extends keyof EventPayloads>(

@@ -14,6 +14,7 @@ pub mod fixtures;
 pub mod forward;
 pub mod ids;
 pub mod junk;
+pub mod load;
 mod not_stored;
 pub mod pretty;
 pub mod probe;

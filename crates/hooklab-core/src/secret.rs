@@ -105,6 +105,11 @@ impl Secret {
         })
     }
 
+    /// Another handle on the same secret (for a signer that outlives a settings change).
+    pub(crate) fn duplicate(&self) -> Option<Self> {
+        Self::parse(&self.raw, self.origin).ok()
+    }
+
     /// The masked form shown to people: `whsec_…` plus the last four characters.
     pub fn masked(&self) -> String {
         mask(&self.raw)

@@ -17,8 +17,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use hooklab_core::{
-    alarm, bus, capture, client, error_body, fixtures, probe, recover, replay, runtime, secret,
-    settings, store, sync, test_event, tunnel, verify,
+    alarm, bus, capture, client, error_body, fixtures, load, probe, recover, replay, runtime,
+    secret, settings, store, sync, test_event, tunnel, verify,
 };
 use ts_rs::{Config, TS};
 
@@ -77,6 +77,9 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
         client::HttpReply,
         alarm::Alarm,
         bus::BusEvent,
+        load::LoadRequest,
+        load::LoadProgress,
+        load::LoadReport,
     );
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! capabilities/default.json): a few lines each, calling the engine and mapping its error.
 
 pub mod events;
+pub mod load_test;
 pub mod resend;
 pub mod settings;
 pub mod status;

@@ -4,6 +4,8 @@
 // reconnecting|failed, ?live=0 (no live traffic), ?alarm=1, ?overridden=1.
 import type { Backend } from '../api';
 import type {
+  LoadProgress,
+  LoadRequest,
   ProbeResult,
   Alarm,
   ChangeBatch,
@@ -24,6 +26,7 @@ import type {
 import { World, maskSecret, type Arrival } from './world';
 import { ksuid, one, rng, seedBulk, seedStory, type Actor } from './history';
 import * as recovery from './recovery';
+import { FakeLoad } from './load';
 import { SAMPLES } from './samples';
 import { AUTHTOKEN_URL, WHERE_THE_SECRET_IS } from './hints';
 
@@ -424,6 +427,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     return s;
   };
 
+  const load = new FakeLoad(() => world.port);
   const commands: Record<string, (args: Record<string, unknown>) => unknown> = {
     get_status: (): StatusReply => ({
       runtime: status(),
@@ -463,6 +467,8 @@ export function createFakeBackend(params: URLSearchParams): Backend {
     re_signed_headers: () => fail('no_secret', 'the fake backend cannot sign', null),
     recovery_plan: (a) => recovery.plan(world, Number(a.since)),
     recover: (a) => recovery.recover(world, Number(a.since), replay),
+    load_test: (a) => load.run(a.request as LoadRequest, a.on_progress as (p: LoadProgress) => void),
+    stop_load_test: () => load.stop(),
   };
 
   return {
@@ -478,6 +484,7 @@ export function createFakeBackend(params: URLSearchParams): Backend {
       set.add(handler as Handler);
       return () => void set.delete(handler as Handler);
     },
+    channel: (handler) => handler,
     async copy(text: string) {
       try {
         await navigator.clipboard.writeText(text);

@@ -8,6 +8,8 @@ import { TOLERANCE_S } from '../lib/delivery';
 export const MAX_TIMES = 20;
 
 class SendDraft {
+  /** One test event (a fixture, edited), or the load test of the user's app. */
+  mode = $state<'event' | 'load'>('event');
   chosen = $state<string | null>(null);
   json = $state('');
   /** The user the event is about; empty: a new user each send. */
@@ -32,6 +34,7 @@ class SendDraft {
   error = $state.raw<ErrorBody | null>(null);
 
   pick(f: Fixture): void {
+    this.mode = 'event';
     this.chosen = f.name;
     this.json = f.json.trimEnd();
     this.error = null;

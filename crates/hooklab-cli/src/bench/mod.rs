@@ -3,20 +3,19 @@
 //! requests in a realistic mix; prints throughput, latency percentiles and peak memory, then
 //! checks the users table against what the mix implies. It never fails on time.
 
-mod endpoint;
-mod load;
-mod mix;
 mod remote;
 mod report;
 mod soak;
-mod template;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use std::ops::Range;
+
 use hooklab_core::engine::{Engine, EngineConfig};
+use hooklab_core::load::{Endpoint, MIX, Plan, Progress, Sample};
 use hooklab_core::receiver;
 use hooklab_core::secret::{Secret, SecretOrigin};
 use hooklab_core::store::Retention;
@@ -26,15 +25,10 @@ use crate::args::BenchArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::say;
-use endpoint::Endpoint;
 use report::Report;
 
 /// A throwaway key for the benchmark only (base64 of 24 fixed bytes).
 const BENCH_SECRET: &str = "whsec_aG9va2xhYi1iZW5jaC1zZWNyZXQta2V5";
-
-/// What the requests are, for the first line.
-const MIX: &str = "mix: 25% user.created, 35% user.updated, 5% user.deleted, 35% \
-                   session.created, 5% redeliveries";
 
 /// Runs the benchmark.
 pub async fn run(ctx: Context, args: BenchArgs) -> Result<(), CliError> {
@@ -91,9 +85,9 @@ impl Local {
     }
 
     /// The plan of `args.events` requests, signed with the receiver's secret.
-    fn plan(args: &BenchArgs) -> Result<Arc<mix::Plan>, CliError> {
+    fn plan(args: &BenchArgs) -> Result<Arc<Plan>, CliError> {
         let secret = Secret::parse(BENCH_SECRET, SecretOrigin::Flag)?;
-        Ok(Arc::new(mix::Plan::new(args.events.max(1), secret)?))
+        plan(args.events.max(1), secret)
     }
 
     /// Stops serving and closes the store (the database stays until `self` is dropped).
@@ -126,7 +120,7 @@ async fn in_process(ctx: &Context, args: &BenchArgs) -> Result<(), CliError> {
         Arc::clone(&wal_peak),
     ));
     let started = Instant::now();
-    let samples = load::drive(&local.endpoint, &plan, args.concurrency, 0..plan.total()).await?;
+    let samples = drive(&local.endpoint, &plan, args.concurrency, 0..plan.total()).await?;
     let elapsed = started.elapsed();
     watcher.abort();
     let (db, _dir) = local.stop().await;
@@ -137,6 +131,24 @@ async fn in_process(ctx: &Context, args: &BenchArgs) -> Result<(), CliError> {
     report.db_mb = report::file_mb(&db);
     report.wal_peak_mb = Some(wal_peak.load(Ordering::Relaxed) as f64 / 1e6);
     finish(ctx, &report, "")
+}
+
+/// The signed mix of `events` requests.
+fn plan(events: usize, secret: Secret) -> Result<Arc<Plan>, CliError> {
+    Ok(Arc::new(Plan::new(events, secret).map_err(CliError::Io)?))
+}
+
+/// Sends requests `range` of the plan over `concurrency` connections.
+async fn drive(
+    endpoint: &Endpoint,
+    plan: &Arc<Plan>,
+    concurrency: usize,
+    range: Range<usize>,
+) -> Result<Vec<Sample>, CliError> {
+    let progress = Arc::new(Progress::default());
+    hooklab_core::load::drive(endpoint, plan, concurrency, range, &progress)
+        .await
+        .map_err(CliError::Io)
 }
 
 /// Prints the report; fails on a non-2xx answer or a wrong user (`note` ends the message).

@@ -3,15 +3,14 @@
 //! The users check runs only with `--check-db`; memory and WAL are not measured.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hooklab_core::load::{Endpoint, MIX};
 use hooklab_core::store::{StoreError, open_for_reading};
 use tokio::net::TcpStream;
 
-use super::endpoint::Endpoint;
 use super::report::{self, Report};
-use super::{MIX, finish, load, mix};
+use super::{drive, finish, plan};
 use crate::args::BenchArgs;
 use crate::context::Context;
 use crate::error::CliError;
@@ -24,7 +23,12 @@ pub async fn run(ctx: &Context, args: &BenchArgs, target: &str) -> Result<(), Cl
         ctx.port(None),
         ctx.webhook_path(None)
     );
-    let endpoint = Endpoint::resolve(target, &example).await?;
+    let endpoint = Endpoint::resolve(target).await.map_err(|problem| {
+        CliError::usage(
+            format!("--target {target}: {problem}"),
+            format!("Give the receiver's URL as http://HOST:PORT/PATH, e.g. --target {example}"),
+        )
+    })?;
     let secret = ctx.secrets()?.into_iter().next().ok_or_else(|| {
         CliError::usage(
             "bench --target needs the signing secret the receiver verifies with",
@@ -38,7 +42,7 @@ pub async fn run(ctx: &Context, args: &BenchArgs, target: &str) -> Result<(), Cl
     reachable(&endpoint, &example).await?;
 
     let events = args.events.max(1);
-    let plan = Arc::new(mix::Plan::new(events, secret)?);
+    let plan = plan(events, secret)?;
     if !ctx.json {
         say!(
             "hooklab bench: {events} signed requests over {} connections to {} (a receiver in \
@@ -49,7 +53,7 @@ pub async fn run(ctx: &Context, args: &BenchArgs, target: &str) -> Result<(), Cl
         );
     }
     let started = Instant::now();
-    let samples = load::drive(&endpoint, &plan, args.concurrency, 0..plan.total()).await?;
+    let samples = drive(&endpoint, &plan, args.concurrency, 0..plan.total()).await?;
     let elapsed = started.elapsed();
 
     let mut report = Report::new(&samples, elapsed, args.report_every);

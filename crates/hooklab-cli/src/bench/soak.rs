@@ -13,7 +13,9 @@ use hooklab_core::store::{EventFilter, MIN_SIZE_MB, Retention, Store, StoreError
 use serde::Serialize;
 
 use super::report::{self, Report};
-use super::{Local, MIX, finish, load, verdict, watch_wal};
+use hooklab_core::load::MIX;
+
+use super::{Local, drive, finish, verdict, watch_wal};
 use crate::args::BenchArgs;
 use crate::context::Context;
 use crate::error::CliError;
@@ -88,7 +90,7 @@ pub async fn run(ctx: &Context, args: &BenchArgs) -> Result<(), CliError> {
     while from < plan.total() {
         let to = (from + every).min(plan.total());
         let burst_started = Instant::now();
-        let mut burst = load::drive(&local.endpoint, &plan, args.concurrency, from..to).await?;
+        let mut burst = drive(&local.endpoint, &plan, args.concurrency, from..to).await?;
         let took = burst_started.elapsed();
         let burst_report = Report::new(&burst, took, every);
         let offset_us = u64::try_from(loaded.as_micros()).unwrap_or(u64::MAX);

@@ -49,28 +49,34 @@ impl Forward {
     }
 
     fn advice(&self) -> Option<String> {
-        match self.status {
-            None => Some(format!(
-                "Is your app running and listening at {}? Start it, then resend the event \
-                 to your app.",
-                self.url
-            )),
-            Some(401 | 403) => Some(
-                "Your app refused the signature: it must verify with the same signing secret \
-                 (whsec_…) as Hooklab, and read the raw body before parsing it as JSON."
-                    .to_owned(),
-            ),
-            Some(404 | 405) => Some(format!(
-                "Nothing handles POST at {}: check the path of your webhook route.",
-                self.url
-            )),
-            Some(status) if status >= 400 => Some(
-                "Your app's handler failed: its answer and its own logs say why. Clerk would \
-                 retry this delivery on its schedule."
-                    .to_owned(),
-            ),
-            Some(_) => None,
-        }
+        app_advice(self.status, &self.url)
+    }
+}
+
+/// What to do when the user's app at `url` answered `status` (`None`: it did not answer), for
+/// a forward and for a load test alike; `None` when the answer was fine.
+pub fn app_advice(status: Option<u16>, url: &str) -> Option<String> {
+    match status {
+        None => Some(format!(
+            "Is your app running and listening at {}? Start it, then resend the event \
+             to your app.",
+            url
+        )),
+        Some(401 | 403) => Some(
+            "Your app refused the signature: it must verify with the same signing secret \
+             (whsec_…) as Hooklab, and read the raw body before parsing it as JSON."
+                .to_owned(),
+        ),
+        Some(404 | 405) => Some(format!(
+            "Nothing handles POST at {}: check the path of your webhook route.",
+            url
+        )),
+        Some(status) if status >= 400 => Some(
+            "Your app's handler failed: its answer and its own logs say why. Clerk would \
+             retry this delivery on its schedule."
+                .to_owned(),
+        ),
+        Some(_) => None,
     }
 }
 

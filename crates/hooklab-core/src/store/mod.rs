@@ -44,7 +44,7 @@ pub use events::{
     EventDetail, EventFilter, EventPage, EventSummary, OUTCOME_FILTERS, SYNC_FILTERS, get_event,
     list_events, replays_of,
 };
-pub use forwards::{FORWARD_BODY_KEPT, Forward, forward_of};
+pub use forwards::{FORWARD_BODY_KEPT, Forward, app_advice, forward_of};
 pub use identity::APPLICATION_ID;
 pub(crate) use ledger::Ledger;
 pub use ledger::{NewEvent, Recorded};

@@ -8,17 +8,16 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use bytes::Bytes;
-use hooklab_core::capture::now_ms;
-use hooklab_core::fixtures::find;
-use hooklab_core::ids::new_id;
-use hooklab_core::secret::Secret;
-use hooklab_core::send::{Delivery, SignOptions, sign, sign_as};
-use hooklab_core::store::{StoreError, open_for_reading};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::template::Template;
-use crate::error::CliError;
+use crate::capture::now_ms;
+use crate::fixtures::find;
+use crate::ids::new_id;
+use crate::secret::Secret;
+use crate::send::{Delivery, SignOptions, sign, sign_as};
+use crate::store::{StoreError, open_for_reading};
 
 const USER: &str = "__HOOKLAB_USER__";
 const SESSION: &str = "__HOOKLAB_SESSION__";
@@ -65,7 +64,7 @@ pub struct Plan {
 
 impl Plan {
     /// Prepares templates and a pool of one user per ten events.
-    pub fn new(events: usize, secret: Secret) -> Result<Self, CliError> {
+    pub fn new(events: usize, secret: Secret) -> Result<Self, String> {
         let now = now_ms();
         let users = (0..(events / 10).max(100))
             .map(|_| new_id("user", now / 1000))
@@ -185,7 +184,7 @@ impl Plan {
     }
 
     /// Compares the users table with what the mix implies.
-    pub fn check(&self, db: &Path) -> Result<Check, CliError> {
+    pub fn check(&self, db: &Path) -> Result<Check, StoreError> {
         let conn = open_for_reading(db)?;
         let expect = self.expect.lock().map(|e| e.clone()).unwrap_or_default();
         let mut check = Check {
@@ -266,10 +265,10 @@ fn time_marker() -> Value {
 fn template(
     name: &str,
     edit: impl FnOnce(&mut serde_json::Map<String, Value>),
-) -> Result<Template, CliError> {
-    let fixture = find(name).ok_or_else(|| CliError::Io(format!("fixture {name} missing")))?;
-    let mut event: Value = serde_json::from_str(fixture.json)
-        .map_err(|e| CliError::Io(format!("fixture {name}: {e}")))?;
+) -> Result<Template, String> {
+    let fixture = find(name).ok_or_else(|| format!("fixture {name} missing"))?;
+    let mut event: Value =
+        serde_json::from_str(fixture.json).map_err(|e| format!("fixture {name}: {e}"))?;
     if let Some(envelope) = event.as_object_mut() {
         envelope.insert("timestamp".into(), time_marker());
         if name.starts_with("user.created") {

@@ -1,9 +1,7 @@
-//! Where the load goes: the in-process receiver's loopback address, or a `--target` URL
-//! (plain `http://host:port/path`, nothing more) parsed and resolved.
+//! Where a load goes: an in-process receiver's loopback address, or a URL (plain
+//! `http://host:port/path`, nothing more) parsed and resolved.
 
 use std::net::SocketAddr;
-
-use crate::error::CliError;
 
 /// A receiver to drive.
 #[derive(Debug, Clone)]
@@ -26,22 +24,14 @@ impl Endpoint {
         }
     }
 
-    /// Parses `--target` and resolves its host; `example` is a URL to suggest in errors.
-    pub async fn resolve(target: &str, example: &str) -> Result<Self, CliError> {
-        let bad = |problem: String| {
-            CliError::usage(
-                format!("--target {target}: {problem}"),
-                format!(
-                    "Give the receiver's URL as http://HOST:PORT/PATH, e.g. --target {example}"
-                ),
-            )
-        };
-        let (authority, path) = split(target).map_err(bad)?;
+    /// Parses `target` and resolves its host; an error says what is wrong with it.
+    pub async fn resolve(target: &str) -> Result<Self, String> {
+        let (authority, path) = split(target)?;
         let addr = tokio::net::lookup_host(authority.as_str())
             .await
-            .map_err(|e| bad(format!("cannot resolve {authority}: {e}")))?
+            .map_err(|e| format!("cannot resolve {authority}: {e}"))?
             .next()
-            .ok_or_else(|| bad(format!("{authority} resolves to no address")))?;
+            .ok_or_else(|| format!("{authority} resolves to no address"))?;
         Ok(Self {
             addr,
             authority,
