@@ -199,8 +199,8 @@ test('Send test: an update sent about the user the last send created lands on th
   await app.session.waitFor('[data-testid="send-result"]', { text: 'user.updated', what: 'the update sent' });
   await app.session.waitFor('[data-testid="send-result"]', { text: user, what: 'the update about the same user' });
   assert.match(await result(), /applied/);
-  // No screenshot here: WebKitWebDriver's screenshot of this view never returns (seen in 3 of
-  // 3 tries; docs/screenshots/send-test.png was taken from the X display instead).
+  // docs/screenshots/send-test.png shows a wrong key delivered three times: taken from the X
+  // display (before `App.shot` made a still page paint, WebDriver's screenshot never returned here).
   await open('users');
   await app.session.waitFor(`[data-testid="user-row"][data-id="${user}"]`, { text: 'Alexandra', what: 'the user, updated' });
   // A user id that cannot be one is refused beside the field.
