@@ -30,24 +30,4 @@ impl CommandError {
             field: None,
         })
     }
-
-    /// Something of which only one may run at a time is running.
-    pub fn busy(message: &str) -> Self {
-        Self(ErrorBody {
-            code: "busy".into(),
-            message: message.into(),
-            hint: Some("Wait for it to finish, or stop it.".into()),
-            field: None,
-        })
-    }
-
-    /// A failure with no better code (a task that panicked).
-    pub fn internal(message: String) -> Self {
-        Self(ErrorBody {
-            code: "internal".into(),
-            message,
-            hint: None,
-            field: None,
-        })
-    }
 }

@@ -35,7 +35,7 @@ fn main() {
             let state = tauri::async_runtime::block_on(launch::start())?;
             app.manage(forward::ChangeSink::default());
             app.manage(forward::LastProbe::default());
-            app.manage(commands::load_test::RunningLoad::default());
+            app.manage(hooklab_core::load::Runs::default());
             forward::spawn(app.handle().clone(), state.runtime.clone());
             if let Some(window) = app.get_webview_window("main") {
                 rendering::adapt(&window);

@@ -38,10 +38,12 @@ pub fn run(ctx: &Context, filter: &EventFilter) -> Result<(), CliError> {
         since: now_ms() - SLACK_MS,
         known: BTreeMap::new(),
     };
-    // The feed's position before the first page: what arrives in between shows after it.
-    let mut cursor = latest_change(&conn).map_err(StoreError::from)?;
-    let mut newest = newest_id(&conn)?;
-    let page = list_events(&conn, filter).map_err(StoreError::from)?;
+    // The feed's position, the newest event and the first page from one snapshot (one read
+    // transaction), so what arrives meanwhile shows once, after them.
+    conn.execute_batch("BEGIN").map_err(StoreError::from)?;
+    let start = first_read(&conn, filter);
+    conn.execute_batch("COMMIT").map_err(StoreError::from)?;
+    let (mut cursor, mut newest, page) = start?;
     if page.items.is_empty() && !ctx.json {
         say!("No events match yet; waiting for them (Ctrl-C to stop).");
     }
@@ -56,6 +58,9 @@ pub fn run(ctx: &Context, filter: &EventFilter) -> Result<(), CliError> {
             continue;
         }
         cursor = batch.upto;
+        if batch.reset && !ctx.json {
+            say!("… fell behind: changes to older events were not shown (new ones still are)");
+        }
         for e in batch.events.iter().filter(|e| e.id <= newest) {
             if matches(&conn, filter, e.id)? {
                 seen.changed_event(&conn, e, ctx.json)?;
@@ -101,6 +106,17 @@ fn open_waiting(ctx: &Context) -> Result<Connection, CliError> {
         }
         sleep(POLL);
     }
+}
+
+/// The feed's position, the newest event's id and the first page.
+fn first_read(
+    conn: &Connection,
+    filter: &EventFilter,
+) -> Result<(i64, i64, hooklab_core::store::EventPage), CliError> {
+    let cursor = latest_change(conn).map_err(StoreError::from)?;
+    let newest = newest_id(conn)?;
+    let page = list_events(conn, filter).map_err(StoreError::from)?;
+    Ok((cursor, newest, page))
 }
 
 /// The newest event's id (0 when there is none).
@@ -150,9 +166,11 @@ fn matching_between(
     }
 }
 
-/// What was last shown of an event: when it was last delivered, when it was last forwarded.
+/// What was last shown of an event: its deliveries, the last one's time, when it was last
+/// forwarded.
 #[derive(Debug, Clone, Copy)]
 struct Known {
+    deliveries: i64,
     delivered_at: i64,
     forwarded_at: Option<i64>,
 }
@@ -179,6 +197,7 @@ impl Seen {
         self.remember(
             e.id,
             Known {
+                deliveries: e.delivery_count,
                 delivered_at: e.last_delivery_at,
                 forwarded_at: None,
             },
@@ -192,16 +211,20 @@ impl Seen {
         e: &EventSummary,
         json: bool,
     ) -> Result<(), CliError> {
+        // Not shown (older than the first page, or forgotten): a redelivery is one only if
+        // the event has several deliveries, the last one since the start.
         let known = self.known.get(&e.id).copied().unwrap_or(Known {
+            deliveries: 1,
             delivered_at: self.since,
             forwarded_at: Some(self.since),
         });
-        if e.last_delivery_at > known.delivered_at {
+        if e.delivery_count > known.deliveries && e.last_delivery_at > known.delivered_at {
             live::event(e, Some(format!("redelivery #{}", e.delivery_count)), json);
         }
         self.remember(
             e.id,
             Known {
+                deliveries: e.delivery_count.max(known.deliveries),
                 delivered_at: e.last_delivery_at.max(known.delivered_at),
                 ..known
             },
@@ -235,7 +258,13 @@ impl Seen {
 
     fn remember(&mut self, id: i64, known: Known) {
         while self.known.len() >= REMEMBERED && !self.known.contains_key(&id) {
-            self.known.pop_first();
+            // What was shown of a forgotten event is not shown again as news.
+            if let Some((_, gone)) = self.known.pop_first() {
+                self.since = self
+                    .since
+                    .max(gone.delivered_at)
+                    .max(gone.forwarded_at.unwrap_or(i64::MIN));
+            }
         }
         self.known.insert(id, known);
     }

@@ -37,6 +37,33 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Starts `hooklab ARGS` and waits (at most 30 s) for a line containing `line`; the rest of its
+/// output is drained.
+fn spawn_until(sandbox: &Sandbox, args: &[&str], line: &str) -> std::process::Child {
+    let mut child = sandbox
+        .command()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let started = Instant::now();
+    while !lines
+        .next()
+        .and_then(Result::ok)
+        .is_some_and(|l| l.contains(line))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "`hooklab {}` never printed {line:?}",
+            args.join(" ")
+        );
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    child
+}
+
 #[test]
 fn the_readme_quick_start_works_as_written() {
     let commands = quick_start();
@@ -61,27 +88,14 @@ fn the_readme_quick_start_works_as_written() {
         }
         let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
         if args == ["serve"] {
-            let mut child = sandbox
-                .command()
-                .args(&args)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-            let started = Instant::now();
-            while !lines
-                .next()
-                .and_then(Result::ok)
-                .is_some_and(|l| l.contains("Waiting for events"))
-            {
-                assert!(
-                    started.elapsed() < Duration::from_secs(30),
-                    "serve never started"
-                );
-            }
-            std::thread::spawn(move || lines.for_each(drop));
-            server = Some(child);
+            server = Some(spawn_until(&sandbox, &args, "Waiting for events"));
+            continue;
+        }
+        if args.contains(&"--follow") {
+            // It runs until Ctrl-C: it must print the events sent so far, then it is stopped.
+            let mut follow = spawn_until(&sandbox, &args, "user.created");
+            let _ = follow.kill();
+            let _ = follow.wait();
             continue;
         }
         let out = sandbox.run(&args);

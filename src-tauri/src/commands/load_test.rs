@@ -1,72 +1,35 @@
 //! Load-testing the user's app: Clerk's event mix, signed with the current secret, sent to the
 //! app's webhook URL over many connections at once; progress through a channel, a way to stop.
 
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use hooklab_core::load::{LoadProgress, LoadReport, LoadRequest, LoadTest, Progress, progress_of};
+use hooklab_core::load::{LoadProgress, LoadReport, LoadRequest, Runs};
 use tauri::State;
 use tauri::ipc::Channel;
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::CommandResult;
 use crate::launch::AppState;
 
 /// How often progress reaches the window.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
-/// The running load test's progress, so `stop_load_test` can stop it.
-#[derive(Default)]
-pub struct RunningLoad(Mutex<Option<Arc<Progress>>>);
-
 /// Runs a load test to the end (or until stopped) and reports it; one at a time.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn load_test(
     state: State<'_, AppState>,
-    running: State<'_, RunningLoad>,
+    runs: State<'_, Runs>,
     request: LoadRequest,
     on_progress: Channel<LoadProgress>,
 ) -> CommandResult<LoadReport> {
-    // Registered before anything is awaited, so a Stop pressed while it starts stops it.
-    let progress = Arc::new(Progress::default());
-    {
-        let mut slot = running.0.lock().unwrap_or_else(|e| e.into_inner());
-        if slot
-            .as_ref()
-            .is_some_and(|p| !p.stop.load(Ordering::Relaxed))
-        {
-            return Err(CommandError::busy("a load test is already running"));
-        }
-        *slot = Some(Arc::clone(&progress));
-    }
-    let status = state.runtime.status();
-    let test = match LoadTest::prepare(&request, state.runtime.engine(), status.port).await {
-        Ok(test) => test,
-        Err(e) => {
-            progress.stop.store(true, Ordering::Relaxed);
-            return Err(e.into());
-        }
-    };
-    let (started, total) = (Instant::now(), request.events as usize);
-    let watcher = tokio::spawn({
-        let progress = Arc::clone(&progress);
-        async move {
-            loop {
-                tokio::time::sleep(PROGRESS_EVERY).await;
-                let _ = on_progress.send(progress_of(&progress, total, started));
-            }
-        }
+    let (engine, port) = (state.runtime.engine(), state.runtime.status().port);
+    let report = runs.run(&request, engine, port, PROGRESS_EVERY, move |p| {
+        let _ = on_progress.send(p);
     });
-    let report = test.run(&progress).await;
-    watcher.abort();
-    progress.stop.store(true, Ordering::Relaxed);
-    report.map_err(CommandError::internal)
+    Ok(report.await?)
 }
 
-/// Stops the running load test: requests in flight finish, no more are sent.
+/// Stops the running load test: no more requests are sent, those in flight are abandoned.
 #[tauri::command]
-pub fn stop_load_test(running: State<'_, RunningLoad>) {
-    if let Some(progress) = running.0.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-        progress.stop.store(true, Ordering::Relaxed);
-    }
+pub fn stop_load_test(runs: State<'_, Runs>) {
+    runs.stop();
 }

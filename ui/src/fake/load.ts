@@ -23,7 +23,8 @@ export class FakeLoad {
     const hint = 'Give your app\'s webhook URL on this machine or network as http://HOST:PORT/PATH (e.g. http://localhost:3000/api/webhooks/clerk).';
     const parsed = /^http:\/\/([^/:]+):(\d+)(\/.*)$/i.exec(url);
     if (!parsed) refuse('load_url', 'invalid_load_url', `${url || '(empty)'} is not a plain http://HOST:PORT/PATH URL`, hint);
-    if (Number(parsed[2]) === this.ownPort()) refuse('load_url', 'forward_to_self', `${url} is Hooklab's own receiver (port ${this.ownPort()})`, 'Load-test the port your app listens on (e.g. 3000), not Hooklab\'s.');
+    const loopback = ['localhost', '127.0.0.1', '0.0.0.0'].includes(parsed[1].toLowerCase());
+    if (loopback && Number(parsed[2]) === this.ownPort()) refuse('load_url', 'forward_to_self', `${url} is Hooklab's own receiver (port ${this.ownPort()})`, 'Load-test the port your app listens on (e.g. 3000), not Hooklab\'s.');
     if (!(request.events >= 1 && request.events <= 100_000)) refuse('load_events', 'invalid_load_events', `${request.events} requests: from 1 to 100000`, 'A few thousand show how the handler behaves under a burst.');
     if (!(request.concurrency >= 1 && request.concurrency <= 64)) refuse('load_concurrency', 'invalid_load_concurrency', `${request.concurrency} at once: from 1 to 64`, 'Clerk delivers several messages at once; 8 to 32 is a realistic burst.');
     this.stopped = false;

@@ -3,13 +3,18 @@
 import type { ErrorBody, LoadProgress, LoadReport } from '../types';
 import { asErrorBody, loadTest, stopLoadTest } from '../api';
 
-/** Request counts offered; any other can be typed. */
-export const EVENT_CHOICES = [100, 1000, 10_000] as const;
+/** A count as typed (an emptied number field binds null) made a whole number the backend takes;
+ * out of range it is refused there, beside the field. */
+export function whole(n: number | null): number {
+  return Math.max(0, Math.min(4_294_967_295, Math.floor(Number(n) || 0)));
+}
 
 class LoadRun {
   url = $state('');
-  events = $state(1000);
-  concurrency = $state(16);
+  /** The App URL field was filled from Settings once (it may be emptied afterwards). */
+  prefilled = false;
+  events = $state<number | null>(1000);
+  concurrency = $state<number | null>(16);
   running = $state(false);
   stopping = $state(false);
   progress = $state.raw<LoadProgress | null>(null);
@@ -22,9 +27,9 @@ class LoadRun {
     this.stopping = false;
     this.error = null;
     this.report = null;
-    this.progress = { done: 0, total: this.events, events_per_sec: 0 };
+    const request = { url: this.url.trim(), events: whole(this.events), concurrency: whole(this.concurrency) };
+    this.progress = { done: 0, total: request.events, events_per_sec: 0 };
     try {
-      const request = { url: this.url.trim(), events: Math.floor(this.events), concurrency: Math.floor(this.concurrency) };
       this.report = await loadTest(request, (p) => {
         if (this.running) this.progress = p;
       });
@@ -36,12 +41,18 @@ class LoadRun {
     }
   }
 
+  /** Stops the running test (also one this window did not start: a reload leaves it running). */
   async stop(): Promise<void> {
-    if (!this.running) return;
+    if (!this.running) {
+      await stopLoadTest().catch(() => {});
+      this.error = null;
+      return;
+    }
     this.stopping = true;
     try {
       await stopLoadTest();
     } catch (e) {
+      this.stopping = false;
       this.error = asErrorBody(e);
     }
   }

@@ -11,6 +11,11 @@ class Runtime {
   /** Could not reach the backend at all. */
   error = $state<string | null>(null);
 
+  /** No signing secret is configured (so nothing can be signed); false until the status is in. */
+  get noSecret(): boolean {
+    return (this.status?.secrets.length ?? 1) === 0;
+  }
+
   raise(alarm: Alarm): void {
     this.alarms = [...this.alarms.filter((a) => a.code !== alarm.code), alarm];
   }

@@ -138,7 +138,8 @@ fn plan(events: usize, secret: Secret) -> Result<Arc<Plan>, CliError> {
     Ok(Arc::new(Plan::new(events, secret).map_err(CliError::Io)?))
 }
 
-/// Sends requests `range` of the plan over `concurrency` connections.
+/// Sends requests `range` of the plan over `concurrency` connections; fails when one got no
+/// answer.
 async fn drive(
     endpoint: &Endpoint,
     plan: &Arc<Plan>,
@@ -146,9 +147,14 @@ async fn drive(
     range: Range<usize>,
 ) -> Result<Vec<Sample>, CliError> {
     let progress = Arc::new(Progress::default());
-    hooklab_core::load::drive(endpoint, plan, concurrency, range, &progress)
+    let samples = hooklab_core::load::drive(endpoint, plan, concurrency, range, &progress)
         .await
-        .map_err(CliError::Io)
+        .map_err(CliError::Io)?;
+    // A receiver that stops answering fails the benchmark, with why.
+    match progress.error() {
+        Some(why) => Err(CliError::Io(format!("benchmark connection: {why}"))),
+        None => Ok(samples),
+    }
 }
 
 /// Prints the report; fails on a non-2xx answer or a wrong user (`note` ends the message).

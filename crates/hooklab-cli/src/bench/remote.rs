@@ -3,11 +3,10 @@
 //! The users check runs only with `--check-db`; memory and WAL are not measured.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use hooklab_core::load::{Endpoint, MIX};
 use hooklab_core::store::{StoreError, open_for_reading};
-use tokio::net::TcpStream;
 
 use super::report::{self, Report};
 use super::{drive, finish, plan};
@@ -102,17 +101,13 @@ fn readable(db: &Path) -> Result<(), CliError> {
 
 /// Fails with a hint when nothing listens at the target.
 async fn reachable(endpoint: &Endpoint, example: &str) -> Result<(), CliError> {
-    let connect = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(endpoint.addr));
-    let problem = match connect.await {
-        Ok(Ok(_)) => return Ok(()),
-        Ok(Err(e)) => e.to_string(),
-        Err(_) => "no answer in 5 s".to_owned(),
-    };
-    Err(CliError::usage(
-        format!("nothing answers at {} ({problem})", endpoint.url()),
-        format!(
-            "Start the receiver in another terminal with the same secret, e.g. `hooklab serve \
-             --secret whsec_…`, then pass its URL (like {example})."
-        ),
-    ))
+    endpoint.connect().await.map(drop).map_err(|problem| {
+        CliError::usage(
+            format!("nothing answers at {problem}"),
+            format!(
+                "Start the receiver in another terminal with the same secret, e.g. `hooklab \
+                 serve --secret whsec_…`, then pass its URL (like {example})."
+            ),
+        )
+    })
 }

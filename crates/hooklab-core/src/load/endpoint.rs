@@ -2,12 +2,19 @@
 //! `http://host:port/path`, nothing more) parsed and resolved.
 
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+
+/// How long one connection attempt may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A receiver to drive.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
-    /// Where to connect.
-    pub addr: SocketAddr,
+    /// Where to connect: every address the host resolved to, tried in order (`localhost` is
+    /// often `::1` first, and many dev servers listen on 127.0.0.1 only).
+    pub addrs: Vec<SocketAddr>,
     /// `host:port` as given, for the Host header.
     pub authority: String,
     /// The webhook path (with any query).
@@ -18,7 +25,7 @@ impl Endpoint {
     /// The in-process receiver.
     pub fn loopback(addr: SocketAddr, path: &str) -> Self {
         Self {
-            addr,
+            addrs: vec![addr],
             authority: addr.to_string(),
             path: path.to_owned(),
         }
@@ -27,16 +34,32 @@ impl Endpoint {
     /// Parses `target` and resolves its host; an error says what is wrong with it.
     pub async fn resolve(target: &str) -> Result<Self, String> {
         let (authority, path) = split(target)?;
-        let addr = tokio::net::lookup_host(authority.as_str())
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host(authority.as_str())
             .await
             .map_err(|e| format!("cannot resolve {authority}: {e}"))?
-            .next()
-            .ok_or_else(|| format!("{authority} resolves to no address"))?;
+            .collect();
+        if addrs.is_empty() {
+            return Err(format!("{authority} resolves to no address"));
+        }
         Ok(Self {
-            addr,
+            addrs,
             authority,
             path,
         })
+    }
+
+    /// A connection to the first address that takes one, each tried for at most 5 s; the
+    /// error names the URL and why the last one failed.
+    pub async fn connect(&self) -> Result<TcpStream, String> {
+        let mut last = "no address".to_owned();
+        for addr in &self.addrs {
+            match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
+                Ok(Ok(stream)) => return Ok(stream),
+                Ok(Err(e)) => last = e.to_string(),
+                Err(_) => last = format!("no answer in {} s", CONNECT_TIMEOUT.as_secs()),
+            }
+        }
+        Err(format!("{}: {last}", self.url()))
     }
 
     /// The URL requests go to.
@@ -88,7 +111,26 @@ fn split(target: &str) -> Result<(String, String), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::split;
+    use super::{Endpoint, split};
+
+    #[tokio::test]
+    async fn connects_to_the_first_address_that_answers() {
+        // Bound and dropped: nothing listens there now.
+        let closed = {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+        };
+        let open = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut endpoint = Endpoint::loopback(closed, "/hook");
+        assert!(endpoint.connect().await.unwrap_err().contains("/hook"));
+        endpoint.addrs.push(open.local_addr().unwrap());
+        assert!(
+            endpoint.connect().await.is_ok(),
+            "like `localhost` on ::1, then 127.0.0.1"
+        );
+    }
 
     #[test]
     fn accepts_http_urls_with_or_without_the_scheme() {

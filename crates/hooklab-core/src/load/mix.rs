@@ -1,4 +1,4 @@
-//! The benchmark's realistic mix: creates, updates, deletes and sign-ins over a pool of users,
+//! The load's realistic mix: creates, updates, deletes and sign-ins over a pool of users,
 //! 5% redeliveries, versions assigned when generated but delivered over concurrent connections
 //! (so out of order), and the final users table that mix implies.
 

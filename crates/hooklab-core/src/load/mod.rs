@@ -6,6 +6,7 @@
 mod drive;
 mod endpoint;
 mod mix;
+mod runs;
 mod stats;
 mod template;
 
@@ -16,9 +17,10 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-pub use drive::{Progress, Sample, drive};
+pub use drive::{ANSWER_TIMEOUT, Progress, Sample, drive};
 pub use endpoint::Endpoint;
 pub use mix::{Check, Plan};
+pub use runs::{LoadError, Runs};
 pub use stats::{Window, window};
 
 use crate::engine::Engine;
@@ -87,7 +89,7 @@ pub struct LoadReport {
     pub stopped: bool,
     /// Users the mix is about (fake ones, now in the app's database).
     pub users: u32,
-    /// Throughput and latency over the whole run.
+    /// Throughput and latency of the answers over the whole run.
     pub overall: Window,
     /// Requests per status, most frequent first (0: no answer).
     pub statuses: Vec<StatusCount>,
@@ -185,7 +187,7 @@ impl LoadTest {
         .await?;
         let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let url = self.endpoint.url();
-        let error = progress.error.lock().ok().and_then(|e| e.clone());
+        let error = progress.error();
         Ok(report(
             url,
             total,
@@ -228,12 +230,14 @@ fn report(
         .filter(|s| f64::from(s.latency_us) / 1000.0 > SVIX_TIMEOUT_MS)
         .count();
     let hint = hint(&by_status, slow, &url);
+    // Latency and throughput of answers: a refused request fails in microseconds.
+    let answered: Vec<Sample> = samples.iter().filter(|s| s.status != 0).copied().collect();
     LoadReport {
         planned: count(planned),
         sent: count(samples.len()),
         stopped: samples.len() < planned,
         users: count(users),
-        overall: window(1, samples, elapsed_us),
+        overall: window(1, &answered, elapsed_us),
         statuses,
         ok: count(ok),
         over_svix_timeout: count(slow),
@@ -255,7 +259,7 @@ fn hint(by_status: &BTreeMap<u16, usize>, slow: usize, url: &str) -> Option<Stri
     }
     if let Some(status) = by_status
         .keys()
-        .find(|s| matches!(s, 401 | 403 | 404 | 405))
+        .find(|s| matches!(s, 300..=399 | 401 | 403 | 404 | 405))
     {
         return app_advice(Some(*status), url);
     }
@@ -328,6 +332,16 @@ mod tests {
         assert!(r.hint.unwrap().contains("failed under load"));
         let r = report("http://h:1/x".into(), 1, 10, &slow[..1], 1_000_000, None);
         assert!(r.hint.unwrap().contains("15 s"));
+        let moved = report("http://h:1/x".into(), 1, 10, &[sample(308, 1)], 1, None);
+        assert!(moved.hint.unwrap().contains("redirect"));
+        let refused = [sample(200, 5), sample(0, 0)];
+        let r = report("http://h:1/x".into(), 2, 10, &refused, 1_000_000, None);
+        assert_eq!(
+            (r.overall.to, r.overall.p50_ms),
+            (1, 5.0),
+            "latency of answers only"
+        );
+        assert!(r.hint.unwrap().contains("no answer"));
         let fine = report("http://h:1/x".into(), 1, 10, &[sample(204, 1)], 1, None);
         assert!(fine.hint.is_none() && !fine.stopped);
     }

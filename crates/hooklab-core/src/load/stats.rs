@@ -7,7 +7,7 @@ use super::drive::Sample;
 
 /// Numbers for a run of requests (by completion order).
 #[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "LatencyWindow"))]
 pub struct Window {
     /// First request number in the window (1-based, completion order).
     pub from: usize,

@@ -71,6 +71,12 @@ pub fn app_advice(status: Option<u16>, url: &str) -> Option<String> {
             "Nothing handles POST at {}: check the path of your webhook route.",
             url
         )),
+        Some(300..=399) => Some(format!(
+            "Your app redirected the request: Svix does not follow redirects, so Clerk counts \
+             this delivery as failed. Use the final URL of your webhook route (a trailing \
+             slash, http vs https, or a login redirect on the route are the usual causes), not \
+             {url}."
+        )),
         Some(status) if status >= 400 => Some(
             "Your app's handler failed: its answer and its own logs say why. Clerk would \
              retry this delivery on its schedule."

@@ -3,7 +3,7 @@
 /**
  * Numbers for a run of requests (by completion order).
  */
-export type Window = { 
+export type LatencyWindow = { 
 /**
  * First request number in the window (1-based, completion order).
  */
