@@ -7,10 +7,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use common::{SECRET, Sandbox, json};
 
 /// The commands of the quick start's code block, comments dropped.
@@ -37,33 +33,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Starts `hooklab ARGS` and waits (at most 30 s) for a line containing `line`; the rest of its
-/// output is drained.
-fn spawn_until(sandbox: &Sandbox, args: &[&str], line: &str) -> std::process::Child {
-    let mut child = sandbox
-        .command()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let started = Instant::now();
-    while !lines
-        .next()
-        .and_then(Result::ok)
-        .is_some_and(|l| l.contains(line))
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "`hooklab {}` never printed {line:?}",
-            args.join(" ")
-        );
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    child
-}
-
 #[test]
 fn the_readme_quick_start_works_as_written() {
     let commands = quick_start();
@@ -88,14 +57,18 @@ fn the_readme_quick_start_works_as_written() {
         }
         let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
         if args == ["serve"] {
-            server = Some(spawn_until(&sandbox, &args, "Waiting for events"));
+            let mut started = sandbox.spawn(&args);
+            assert!(
+                started.wait_for("Waiting for events"),
+                "serve never started"
+            );
+            server = Some(started);
             continue;
         }
         if args.contains(&"--follow") {
-            // It runs until Ctrl-C: it must print the events sent so far, then it is stopped.
-            let mut follow = spawn_until(&sandbox, &args, "user.created");
-            let _ = follow.kill();
-            let _ = follow.wait();
+            // It runs until Ctrl-C: it must print the events sent so far (then it is stopped).
+            let mut follow = sandbox.spawn(&args);
+            assert!(follow.wait_for("user.created"), "{}", follow.output());
             continue;
         }
         let out = sandbox.run(&args);
@@ -110,13 +83,12 @@ fn the_readme_quick_start_works_as_written() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let mut server = server.expect("the quick start runs `hooklab serve`");
+    let server = server.expect("the quick start runs `hooklab serve`");
     let users = json(&sandbox.run(&["--json", "users"]));
     assert_eq!(
         users["items"].as_array().unwrap().len(),
         1,
         "the user.created was synced"
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }
