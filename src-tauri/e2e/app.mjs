@@ -86,17 +86,6 @@ export class App {
 
   /** Saves a screenshot once what the DOM holds is painted (WebKit paints a few frames late). */
   async shot(name) {
-    // WebKitWebDriver's screenshot waits for a paint: on a page where nothing moves (no clock,
-    // no arrivals) none comes and it never answers. A 1-pixel, nearly transparent tick repaints
-    // for the next few seconds.
-    await this.session.execute(`
-      const tick = document.createElement('div');
-      tick.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.01;pointer-events:none';
-      document.body.append(tick);
-      let n = 0;
-      const timer = setInterval(() => (tick.style.background = n++ % 2 ? '#000' : '#fff'), 40);
-      setTimeout(() => (clearInterval(timer), tick.remove()), 3000);
-    `);
     await this.session.cmd('POST', '/execute/async', {
       script: 'const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));',
       args: [],

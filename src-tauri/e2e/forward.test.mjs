@@ -8,6 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { App, SECRET, startYourApp } from './app.mjs';
+import { sleep } from './webdriver.mjs';
 
 let app;
 let yourApp;
@@ -141,6 +142,8 @@ test("a load test of the app: every answer counted, the failing share explained,
   await events.type('100000');
   await (await app.session.find('[data-testid="load-run"]'))[0].click();
   await app.session.waitFor('[data-testid="load-progress"]', { what: 'the progress bar' });
+  // Stopped once requests are going out (a Stop before the first one is its own case).
+  for (let i = 0; i < 100 && !/^\s*[1-9]/.test(await content('load-progress')); i++) await sleep(100);
   await (await app.session.waitFor('[data-testid="load-stop"]', { what: 'Stop' })).click();
   const stopped = await app.session.waitFor('[data-testid="load-stopped"]', { text: 'stopped after', timeoutMs: 30000, what: 'the stopped run' });
   assert.match(await stopped.text(), /of 100,000/);

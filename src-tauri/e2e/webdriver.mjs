@@ -84,6 +84,17 @@ export class Session {
   }
 
   async screenshot() {
+    // WebKitWebDriver's screenshot waits for a paint: on a page where nothing moves (no clock,
+    // no arrivals) none comes and it never answers. A 1-pixel, nearly transparent tick repaints
+    // for the next few seconds.
+    await this.execute(`
+      const tick = document.createElement('div');
+      tick.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.01;pointer-events:none';
+      document.body.append(tick);
+      let n = 0;
+      const timer = setInterval(() => (tick.style.background = n++ % 2 ? '#000' : '#fff'), 40);
+      setTimeout(() => (clearInterval(timer), tick.remove()), 3000);
+    `);
     return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
   }
 

@@ -58,8 +58,13 @@ pub fn run(ctx: &Context, filter: &EventFilter) -> Result<(), CliError> {
             continue;
         }
         cursor = batch.upto;
-        if batch.reset && !ctx.json {
-            say!("… fell behind: changes to older events were not shown (new ones still are)");
+        if batch.reset {
+            let note = "… fell behind: changes to older events were not shown (new ones still are)";
+            if ctx.json {
+                eprintln!("{note}");
+            } else {
+                say!("{note}");
+            }
         }
         for e in batch.events.iter().filter(|e| e.id <= newest) {
             if matches(&conn, filter, e.id)? {

@@ -15,9 +15,21 @@ url: string,
  */
 planned: number, 
 /**
- * Requests sent.
+ * Requests sent (and answered or failed; those abandoned by Stop are not counted).
  */
 sent: number, 
+/**
+ * Requests answered with any status.
+ */
+answered: number, 
+/**
+ * Requests the app accepted but never answered within 30 s (a hung handler).
+ */
+timed_out: number, 
+/**
+ * How long the run took, ms.
+ */
+elapsed_ms: number, 
 /**
  * Stopped before all were sent (by the user, or because nothing listened any more).
  */
@@ -39,7 +51,7 @@ statuses: Array<StatusCount>,
  */
 ok: number, 
 /**
- * Answers that took longer than Svix waits (about 15 s): Clerk would count them failed.
+ * Answers that came, but later than Svix waits (about 15 s): Clerk would count them failed.
  */
 over_svix_timeout: number, 
 /**

@@ -25,7 +25,7 @@ export class FakeLoad {
     if (!parsed) refuse('load_url', 'invalid_load_url', `${url || '(empty)'} is not a plain http://HOST:PORT/PATH URL`, hint);
     const loopback = ['localhost', '127.0.0.1', '0.0.0.0'].includes(parsed[1].toLowerCase());
     if (loopback && Number(parsed[2]) === this.ownPort()) refuse('load_url', 'forward_to_self', `${url} is Hooklab's own receiver (port ${this.ownPort()})`, 'Load-test the port your app listens on (e.g. 3000), not Hooklab\'s.');
-    if (!(request.events >= 1 && request.events <= 100_000)) refuse('load_events', 'invalid_load_events', `${request.events} requests: from 1 to 100000`, 'A few thousand show how the handler behaves under a burst.');
+    if (!(request.events >= 1 && request.events <= 100_000)) refuse('load_events', 'invalid_load_events', `${request.events} requests: from 1 to 100,000`, 'A few thousand show how the handler behaves under a burst.');
     if (!(request.concurrency >= 1 && request.concurrency <= 64)) refuse('load_concurrency', 'invalid_load_concurrency', `${request.concurrency} at once: from 1 to 64`, 'Clerk delivers several messages at once; 8 to 32 is a realistic burst.');
     this.stopped = false;
     const total = request.events;
@@ -47,6 +47,9 @@ export class FakeLoad {
       url,
       planned: total,
       sent,
+      answered: down ? 0 : sent,
+      timed_out: 0,
+      elapsed_ms: seconds * 1000,
       stopped: sent < total,
       users: Math.max(100, Math.floor(total / 10)),
       overall: { from: 1, to: sent, events_per_sec: sent / seconds, p50_ms: 3.1, p90_ms: 7.4, p99_ms: 21.8, max_ms: 64.2 },

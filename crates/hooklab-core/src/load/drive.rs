@@ -163,8 +163,11 @@ async fn connection(
         });
         progress.done.fetch_add(1, Ordering::Relaxed);
         // Nothing listens any more: this connection stops instead of failing every request.
-        if status == 0 && endpoint.connect().await.is_err() {
-            break;
+        if status == 0 {
+            tokio::select! {
+                open = endpoint.connect() => if open.is_err() { break },
+                () = progress.until_stopped() => break,
+            }
         }
     }
     samples

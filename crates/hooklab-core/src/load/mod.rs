@@ -83,8 +83,14 @@ pub struct LoadReport {
     pub url: String,
     /// Requests planned.
     pub planned: u32,
-    /// Requests sent.
+    /// Requests sent (and answered or failed; those abandoned by Stop are not counted).
     pub sent: u32,
+    /// Requests answered with any status.
+    pub answered: u32,
+    /// Requests the app accepted but never answered within 30 s (a hung handler).
+    pub timed_out: u32,
+    /// How long the run took, ms.
+    pub elapsed_ms: f64,
     /// Stopped before all were sent (by the user, or because nothing listened any more).
     pub stopped: bool,
     /// Users the mix is about (fake ones, now in the app's database).
@@ -95,7 +101,7 @@ pub struct LoadReport {
     pub statuses: Vec<StatusCount>,
     /// Requests answered 2xx.
     pub ok: u32,
-    /// Answers that took longer than Svix waits (about 15 s): Clerk would count them failed.
+    /// Answers that came, but later than Svix waits (about 15 s): Clerk would count them failed.
     pub over_svix_timeout: u32,
     /// Why the first unanswered request got no answer.
     pub error: Option<String>,
@@ -139,7 +145,7 @@ impl LoadTest {
             return Err(FieldError::new(
                 "load_events",
                 "invalid_load_events",
-                format!("{} requests: from 1 to {MAX_EVENTS}", request.events),
+                format!("{} requests: from 1 to 100,000", request.events),
                 "A few thousand show how the handler behaves under a burst.",
             ));
         }
@@ -225,16 +231,24 @@ fn report(
         .iter()
         .filter(|s| (200..300).contains(&s.status))
         .count();
-    let slow = samples
+    // Latency and throughput of answers: a refused request fails in microseconds, one that
+    // timed out took exactly the timeout.
+    let answered: Vec<Sample> = samples.iter().filter(|s| s.status != 0).copied().collect();
+    let slow = answered
         .iter()
         .filter(|s| f64::from(s.latency_us) / 1000.0 > SVIX_TIMEOUT_MS)
         .count();
-    let hint = hint(&by_status, slow, &url);
-    // Latency and throughput of answers: a refused request fails in microseconds.
-    let answered: Vec<Sample> = samples.iter().filter(|s| s.status != 0).copied().collect();
+    let timed_out = samples
+        .iter()
+        .filter(|s| s.status == 0 && u128::from(s.latency_us) >= ANSWER_TIMEOUT.as_micros())
+        .count();
+    let hint = hint(&by_status, slow, timed_out, &url);
     LoadReport {
         planned: count(planned),
         sent: count(samples.len()),
+        answered: count(answered.len()),
+        timed_out: count(timed_out),
+        elapsed_ms: elapsed_us as f64 / 1000.0,
         stopped: samples.len() < planned,
         users: count(users),
         overall: window(1, &answered, elapsed_us),
@@ -247,10 +261,31 @@ fn report(
     }
 }
 
-/// What to do about the worst of what went wrong: no answers first, then refusals of the
-/// signature or the path, then failures under load, then answers too slow for Svix.
-fn hint(by_status: &BTreeMap<u16, usize>, slow: usize, url: &str) -> Option<String> {
+/// What to do about the worst of what went wrong: no answers first (a hung handler, then a
+/// crashed or closed one), then refusals of the signature or the path, then failures under
+/// load, then answers too slow for Svix.
+fn hint(
+    by_status: &BTreeMap<u16, usize>,
+    slow: usize,
+    timed_out: usize,
+    url: &str,
+) -> Option<String> {
     let has = |f: fn(u16) -> bool| by_status.keys().any(|s| f(*s));
+    if timed_out > 0 {
+        return Some(format!(
+            "{timed_out} requests were taken but never answered within {} s: the handler hangs \
+             under concurrent requests (a deadlock, an exhausted database pool, a lock held by \
+             another request). Svix gives up after about 15 s and delivers again later, into \
+             the same jam.",
+            ANSWER_TIMEOUT.as_secs()
+        ));
+    }
+    if by_status.keys().all(|s| *s == 0) {
+        return Some(format!(
+            "Nothing answered at {url}: is your app running, and listening on that port? \
+             Start it, then run the load test again."
+        ));
+    }
     if has(|s| s == 0) {
         return Some(format!(
             "Some requests got no answer: is your app running at {url}, and did it crash or \
@@ -334,6 +369,8 @@ mod tests {
         assert!(r.hint.unwrap().contains("15 s"));
         let moved = report("http://h:1/x".into(), 1, 10, &[sample(308, 1)], 1, None);
         assert!(moved.hint.unwrap().contains("redirect"));
+        let down = report("http://h:1/x".into(), 9, 10, &[sample(0, 0)], 1, None);
+        assert!(down.hint.unwrap().starts_with("Nothing answered"));
         let refused = [sample(200, 5), sample(0, 0)];
         let r = report("http://h:1/x".into(), 2, 10, &refused, 1_000_000, None);
         assert_eq!(
