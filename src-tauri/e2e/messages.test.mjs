@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { App, ENDPOINT_SECRET, SECRET, startYourApp } from './app.mjs';
+import { sleep } from './webdriver.mjs';
 
 let app;
 let yourApp;
@@ -169,6 +170,8 @@ test('"Your app" posts straight to your handler, signed, and remembers its URL',
   const got = yourApp.received.at(-1);
   assert.ok(got.headers['svix-signature']?.startsWith('v1,'), 'signed like Svix');
   assert.equal(JSON.parse(got.body).type, 'user.created');
+  // Saved after the answer shows: the settings file may take a moment.
+  for (let i = 0; i < 50 && app.settings().forward_url !== url; i++) await sleep(100);
   assert.equal(app.settings().forward_url, url, 'remembered in Settings → Your app');
   assert.notEqual(app.settings().forward_live, true, 'remembered, not turned on');
 });
