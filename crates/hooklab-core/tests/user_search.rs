@@ -55,7 +55,8 @@ async fn assert_searches(h: &Harness, bob: &str) {
     assert_eq!(found(h, "stone").await, [bob]);
     assert_eq!(found(h, "BOB_S").await, [bob], "case does not matter");
     assert_eq!(found(h, "ia_lo").await, ["mia_lopez"], "inside a word");
-    assert_eq!(found(h, "ee").await, ["ann_lee"], "shorter than a trigram");
+    // Two characters with one no random id holds (ids are base62: "ee" was in one now and then).
+    assert_eq!(found(h, "n_").await, ["ann_lee"], "shorter than a trigram");
     assert_eq!(found(h, "_l").await, ["ann_lee", "mia_lopez"]);
     assert!(found(h, "nobody here").await.is_empty());
     assert!(
