@@ -17,11 +17,13 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-pub use drive::{ANSWER_TIMEOUT, Progress, Sample, drive};
+pub use drive::{Progress, Sample, drive};
 pub use endpoint::Endpoint;
 pub use mix::{Check, Plan};
 pub use runs::{LoadError, Runs};
 pub use stats::{Window, window};
+
+use drive::ANSWER_TIMEOUT;
 
 use crate::engine::Engine;
 use crate::secret::Secret;
@@ -324,7 +326,7 @@ fn hint(
 }
 
 /// Answers per second so far, for progress.
-pub fn progress_of(progress: &Progress, total: usize, started: Instant) -> LoadProgress {
+fn progress_of(progress: &Progress, total: usize, started: Instant) -> LoadProgress {
     let done = progress.done.load(Ordering::Relaxed);
     let secs = started.elapsed().as_secs_f64();
     LoadProgress {

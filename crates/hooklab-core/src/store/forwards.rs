@@ -44,12 +44,8 @@ impl Forward {
 
     /// Fills in [`Forward::hint`] from the status.
     pub(crate) fn with_hint(mut self) -> Self {
-        self.hint = self.advice();
+        self.hint = app_advice(self.status, &self.url);
         self
-    }
-
-    fn advice(&self) -> Option<String> {
-        app_advice(self.status, &self.url)
     }
 }
 
